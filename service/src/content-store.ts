@@ -1,0 +1,125 @@
+import { constants } from "node:fs";
+import { open, readdir, realpath, stat } from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "pino";
+import { isValidResourceName, type ResourceRef } from "./resource-names.js";
+
+export class ResourceNotFoundError extends Error {
+  constructor(readonly ref: ResourceRef) {
+    super(`no resource at ${ref.uri}`);
+    this.name = "ResourceNotFoundError";
+  }
+}
+
+export interface TemplateFileInfo {
+  readonly name: string;
+  readonly size: number;
+}
+
+export interface ContentStore {
+  readonly root: string;
+  /** Reads a resource's text. Throws ResourceNotFoundError for anything not servable. */
+  read(ref: ResourceRef): Promise<string>;
+  /** The templates present on disk, by name, with their sizes. */
+  listTemplates(): Promise<TemplateFileInfo[]>;
+  /** True when the content root is still there and readable (readiness). */
+  isReadable(): Promise<boolean>;
+}
+
+const FILE_EXTENSION = ".md";
+
+/**
+ * The only code that turns a resource reference into file bytes. Names arrive already
+ * validated; still, every path is resolved to its real location and must sit inside the
+ * real content root (`root + path.sep`), so a symlink that leads outside is refused, not
+ * followed. The final open uses O_NOFOLLOW so a file swapped for a link after the check
+ * is refused too.
+ */
+export async function openContentStore(
+  contentDir: string,
+  logger: Logger,
+  beforeRead?: () => Promise<void>,
+): Promise<ContentStore> {
+  const root = await realpath(contentDir);
+  const rootStat = await stat(root);
+  if (!rootStat.isDirectory()) throw new Error(`CONTENT_DIR is not a directory: ${contentDir}`);
+  const rootPrefix = root + path.sep;
+
+  async function containedRealPath(candidate: string): Promise<string | undefined> {
+    let resolved: string;
+    try {
+      resolved = await realpath(candidate);
+    } catch {
+      return undefined;
+    }
+    if (!resolved.startsWith(rootPrefix)) {
+      logger.warn(
+        { path: candidate, target: resolved },
+        "refused a content path that resolves outside CONTENT_DIR",
+      );
+      return undefined;
+    }
+    return resolved;
+  }
+
+  return {
+    root,
+
+    async read(ref) {
+      if (!ref.segments.every(isValidResourceName)) throw new ResourceNotFoundError(ref);
+      const candidate = path.join(root, ...ref.segments) + FILE_EXTENSION;
+      const resolved = await containedRealPath(candidate);
+      if (!resolved) throw new ResourceNotFoundError(ref);
+      if (beforeRead) await beforeRead();
+      let handle: Awaited<ReturnType<typeof open>> | undefined;
+      try {
+        handle = await open(resolved, constants.O_RDONLY | constants.O_NOFOLLOW);
+        const info = await handle.stat();
+        if (!info.isFile()) throw new ResourceNotFoundError(ref);
+        return await handle.readFile({ encoding: "utf8" });
+      } catch (error) {
+        if (error instanceof ResourceNotFoundError) throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ELOOP" || code === "EISDIR" || code === "ENOTDIR") {
+          throw new ResourceNotFoundError(ref);
+        }
+        throw error;
+      } finally {
+        await handle?.close();
+      }
+    },
+
+    async listTemplates() {
+      const dir = path.join(root, "templates");
+      let entries: string[];
+      try {
+        entries = await readdir(dir);
+      } catch {
+        return [];
+      }
+      const infos: TemplateFileInfo[] = [];
+      for (const entry of entries.sort()) {
+        if (!entry.endsWith(FILE_EXTENSION)) continue;
+        const name = entry.slice(0, -FILE_EXTENSION.length);
+        if (!isValidResourceName(name)) continue;
+        const resolved = await containedRealPath(path.join(dir, entry));
+        if (!resolved) continue;
+        try {
+          const info = await stat(resolved);
+          if (info.isFile()) infos.push({ name, size: info.size });
+        } catch {
+          // Vanished between readdir and stat: simply not listed.
+        }
+      }
+      return infos;
+    },
+
+    async isReadable() {
+      try {
+        return (await stat(root)).isDirectory();
+      } catch {
+        return false;
+      }
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { Response } from "express";
+
+/** An RFC 9457 problem; `type` is a relative URI documented in docs/architecture.md. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+export class HttpProblem extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail ?? problem.title);
+    this.name = "HttpProblem";
+  }
+}
+
+export const invalidName = (param: string, detail: string) =>
+  new HttpProblem({
+    type: "/problems/invalid-resource-name",
+    title: "Invalid resource name",
+    status: 400,
+    detail: `${param} ${detail}; names match ^[a-z0-9][a-z0-9_-]{0,63}$`,
+    param,
+  });
+
+export const notFound = (detail: string) =>
+  new HttpProblem({ type: "/problems/not-found", title: "Resource not found", status: 404, detail });
+
+export function sendProblem(res: Response, problem: Problem): void {
+  const body = JSON.stringify({ ...problem, instance: problem.instance ?? res.req.originalUrl });
+  res.status(problem.status);
+  res.setHeader("Content-Type", "application/problem+json; charset=utf-8");
+  res.setHeader("Cache-Control", "no-store");
+  res.end(body);
+}

@@ -1,0 +1,94 @@
+import { type Request, type Response, Router } from "express";
+import type { ContentStore } from "../content-store.js";
+import { RESOURCE_MIME_TYPE } from "../resource-body.js";
+import type { ResourceLoader } from "../resource-loader.js";
+import {
+  isValidResourceName,
+  patternRef,
+  type ResourceRef,
+  sdlcCoreRef,
+  templateRef,
+} from "../resource-names.js";
+import { chooseEncoding, etagMatches } from "./negotiation.js";
+import { invalidName, notFound } from "./problem.js";
+
+export interface ResourceRoutesDeps {
+  loader: ResourceLoader;
+  store: ContentStore;
+  defaultLanguage: string;
+}
+
+/** Validates one client-supplied name; anything else is a 400 before it reaches a path or key. */
+function requireName(param: string, value: unknown): string {
+  if (typeof value !== "string") throw invalidName(param, "must be given exactly once");
+  if (!isValidResourceName(value)) throw invalidName(param, "is not a valid name");
+  return value;
+}
+
+async function sendResource(
+  req: Request,
+  res: Response,
+  loader: ResourceLoader,
+  ref: ResourceRef,
+): Promise<void> {
+  const loaded = await loader.load(ref, chooseEncoding(req));
+  res.setHeader("ETag", loaded.etag);
+  res.setHeader("Vary", "Accept-Encoding");
+  res.setHeader("Cache-Control", "no-cache");
+  res.setHeader("X-Cache", loaded.cacheResult === "hit" ? "HIT" : "MISS");
+  if (etagMatches(req.headers["if-none-match"], loaded.etag)) {
+    res.status(304).end();
+    return;
+  }
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  if (loaded.encoding !== "identity") res.setHeader("Content-Encoding", loaded.encoding);
+  res.setHeader("Content-Length", loaded.bytes.length);
+  res.status(200).end(req.method === "HEAD" ? undefined : loaded.bytes);
+}
+
+/** The contract's four resource routes. Route strings are also the `route` metric label. */
+export function resourceRoutes({ loader, store, defaultLanguage }: ResourceRoutesDeps): Router {
+  const router = Router({ caseSensitive: true, strict: true });
+
+  router.get("/mcp/resources/sdlc/:name", async (req, res) => {
+    const name = requireName("name", req.params.name);
+    if (name !== "core") throw notFound(`no SDLC resource named ${name}; the framework core is sdlc/core`);
+    await sendResource(req, res, loader, sdlcCoreRef);
+  });
+
+  router.get("/mcp/resources/patterns/:name", async (req, res) => {
+    const name = requireName("name", req.params.name);
+    const language =
+      req.query.language === undefined ? defaultLanguage : requireName("language", req.query.language);
+    await sendResource(req, res, loader, patternRef(language, name));
+  });
+
+  router.get("/mcp/resources/templates", async (_req, res) => {
+    const templates = await store.listTemplates();
+    const body = {
+      resources: templates.map(({ name, size }) => ({
+        uri: templateRef(name).uri,
+        name,
+        mimeType: RESOURCE_MIME_TYPE,
+        size,
+      })),
+    };
+    res.setHeader("Cache-Control", "no-cache");
+    res.json(body);
+  });
+
+  router.get("/mcp/resources/templates/:artifact_type", async (req, res) => {
+    const artifactType = requireName("artifact_type", req.params.artifact_type);
+    await sendResource(req, res, loader, templateRef(artifactType));
+  });
+
+  // More path segments than a name can have ("../x", "a/b", "/etc/passwd"): a bad name, not
+  // an unknown route, so the client learns what is wrong.
+  for (const kind of ["sdlc", "patterns", "templates"]) {
+    router.get(`/mcp/resources/${kind}/*rest`, () => {
+      throw invalidName("name", "must be a single path segment");
+    });
+  }
+
+  return router;
+}

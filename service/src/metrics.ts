@@ -1,0 +1,116 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { ResourceType } from "./resource-names.js";
+
+/**
+ * Buckets for end-to-end resource loading. The runbook's 10/50/100/200/500/1000 ms are
+ * kept so its PromQL and thresholds line up with bucket edges; the finer ones below 10 ms
+ * are where a warm cache actually lives, so quantiles there are not one-bucket guesses.
+ */
+export const LOADING_BUCKETS = [
+  0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5,
+  1, 2.5,
+] as const;
+
+/** The runbook's 1/5/10/50/100 ms, plus sub-millisecond edges for a loopback Redis. */
+export const CACHE_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+] as const;
+
+export const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5] as const;
+
+export type CacheResult = "hit" | "miss";
+export type CacheOperation = "get" | "set";
+
+export interface ServiceMetrics {
+  readonly registry: Registry;
+  readonly loadingLatency: Histogram<"resource_type" | "cache_result">;
+  readonly cacheLatency: Histogram<"cache_result">;
+  readonly cacheHits: Counter<"resource_type">;
+  readonly cacheMisses: Counter<"resource_type">;
+  readonly cacheErrors: Counter<"operation">;
+  readonly cacheUp: Gauge;
+  readonly httpDuration: Histogram<"method" | "route" | "status_code">;
+  readonly fileReads: Counter<"resource_type">;
+}
+
+/**
+ * Creates the contract's metrics on a registry of their own, so that several service
+ * instances (tests) can live in one process without clashing in prom-client's global one.
+ * `isCacheUp` is read at scrape time: the gauge never drifts from the client's real state.
+ */
+export function createMetrics(isCacheUp: () => boolean): ServiceMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const resourceTypes: ResourceType[] = ["sdlc", "patterns", "templates"];
+  const results: CacheResult[] = ["hit", "miss"];
+
+  const metrics: ServiceMetrics = {
+    registry,
+    loadingLatency: new Histogram({
+      name: "mcp_resource_loading_latency_seconds",
+      help: "Resource loading latency from lookup start to finished response body, by resource type and cache result.",
+      labelNames: ["resource_type", "cache_result"],
+      buckets: [...LOADING_BUCKETS],
+      registers: [registry],
+    }),
+    cacheLatency: new Histogram({
+      name: "mcp_resource_cache_latency_seconds",
+      help: "Redis cache lookup latency, by cache result (errors and timeouts count as miss).",
+      labelNames: ["cache_result"],
+      buckets: [...CACHE_BUCKETS],
+      registers: [registry],
+    }),
+    cacheHits: new Counter({
+      name: "mcp_resource_cache_hits_total",
+      help: "Resource lookups answered from the Redis cache.",
+      labelNames: ["resource_type"],
+      registers: [registry],
+    }),
+    cacheMisses: new Counter({
+      name: "mcp_resource_cache_misses_total",
+      help: "Resource lookups not answered from the Redis cache (absent, expired, or Redis unavailable).",
+      labelNames: ["resource_type"],
+      registers: [registry],
+    }),
+    cacheErrors: new Counter({
+      name: "mcp_resource_cache_errors_total",
+      help: "Redis cache operations that failed or timed out, by operation.",
+      labelNames: ["operation"],
+      registers: [registry],
+    }),
+    cacheUp: new Gauge({
+      name: "mcp_resource_cache_up",
+      help: "1 when the service's Redis connection is ready, 0 when it is not.",
+      registers: [registry],
+      collect() {
+        this.set(isCacheUp() ? 1 : 0);
+      },
+    }),
+    httpDuration: new Histogram({
+      name: "http_request_duration_seconds",
+      help: "HTTP request duration by method, route template and status code.",
+      labelNames: ["method", "route", "status_code"],
+      buckets: [...HTTP_BUCKETS],
+      registers: [registry],
+    }),
+    fileReads: new Counter({
+      name: "mcp_resource_file_reads_total",
+      help: "Resource files read from disk (cache fills), by resource type.",
+      labelNames: ["resource_type"],
+      registers: [registry],
+    }),
+  };
+
+  // Zero-initialise every known series so rate() and absent() behave from the first scrape.
+  for (const type of resourceTypes) {
+    metrics.cacheHits.inc({ resource_type: type }, 0);
+    metrics.cacheMisses.inc({ resource_type: type }, 0);
+    metrics.fileReads.inc({ resource_type: type }, 0);
+    for (const result of results) metrics.loadingLatency.zero({ resource_type: type, cache_result: result });
+  }
+  for (const result of results) metrics.cacheLatency.zero({ cache_result: result });
+  for (const operation of ["get", "set"] as const) metrics.cacheErrors.inc({ operation }, 0);
+
+  return metrics;
+}

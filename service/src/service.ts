@@ -1,0 +1,90 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import type { Config } from "./config.js";
+import { openContentStore } from "./content-store.js";
+import { createApp } from "./http/app.js";
+import { createMetrics, type ServiceMetrics } from "./metrics.js";
+import { createResourceCache } from "./resource-cache.js";
+import { createResourceLoader } from "./resource-loader.js";
+
+export interface RunningService {
+  readonly server: Server;
+  readonly port: number;
+  /** e.g. http://127.0.0.1:8000 */
+  readonly url: string;
+  readonly metrics: ServiceMetrics;
+  /** Graceful stop: refuse new work, finish in-flight requests, close Redis. */
+  close(): Promise<void>;
+}
+
+/** Wires config into the cache, the content store, the loader and the HTTP app, and listens. */
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  let accepting = true;
+  let cacheRef: { isReady(): boolean } | undefined;
+  const metrics = createMetrics(() => cacheRef?.isReady() ?? false);
+  const store = await openContentStore(config.contentDir, logger);
+  const cache = createResourceCache({
+    url: config.redisUrl,
+    ttlSeconds: config.cacheTtlSeconds,
+    timeoutMs: config.cacheTimeoutMs,
+    metrics,
+    logger,
+  });
+  cacheRef = cache;
+  const loader = createResourceLoader({
+    cache,
+    store,
+    metrics,
+    logger,
+    compressionMinBytes: config.compressionMinBytes,
+  });
+  const app = createApp({
+    logger,
+    metrics,
+    loader,
+    store,
+    cache,
+    defaultLanguage: config.defaultLanguage,
+    isAccepting: () => accepting,
+  });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.port, config.host, (error?: Error) =>
+      error ? reject(error) : resolve(listening),
+    );
+  });
+  // Keep-alive longer than typical proxies' idle timeouts, so they close first.
+  server.keepAliveTimeout = 65_000;
+  const { port } = server.address() as AddressInfo;
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  logger.info(
+    { url, contentDir: store.root, redis: config.redisUrl.replace(/\/\/([^@/]*)@/, "//***@") },
+    "service listening",
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      accepting = false;
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle keep-alive sockets would hold close() open; in-flight ones finish first.
+      server.closeIdleConnections();
+      const timer = setTimeout(() => {
+        logger.warn(
+          { timeoutMs: config.shutdownTimeoutMs },
+          "shutdown timeout: closing remaining connections",
+        );
+        server.closeAllConnections();
+      }, config.shutdownTimeoutMs);
+      await drained;
+      clearTimeout(timer);
+      await cache.close();
+      logger.info("service stopped");
+    })();
+    return closing;
+  };
+
+  return { server, port, url, metrics, close };
+}
