@@ -36,17 +36,15 @@ export function createResourceLoader(deps: ResourceLoaderDeps): ResourceLoader {
     const pending = fillsInFlight.get(ref.cacheKey);
     if (pending) return pending;
     const started = (async () => {
-      try {
-        const text = await store.read(ref);
-        metrics.fileReads.inc({ resource_type: ref.type });
-        const entry = await buildBodyEntry(ref, text, deps.compressionMinBytes);
-        // Not awaited: the response never waits on the cache write.
-        void cache.set(ref.cacheKey, entry);
-        return entry;
-      } finally {
-        fillsInFlight.delete(ref.cacheKey);
-      }
+      const text = await store.read(ref);
+      metrics.fileReads.inc({ resource_type: ref.type });
+      const entry = await buildBodyEntry(ref, text, deps.compressionMinBytes);
+      // The response does not wait for the cache write, but the entry stays shared until
+      // Redis has it: a miss that lands in between reuses it instead of reading again.
+      void cache.set(ref.cacheKey, entry).finally(() => fillsInFlight.delete(ref.cacheKey));
+      return entry;
     })();
+    started.catch(() => fillsInFlight.delete(ref.cacheKey));
     fillsInFlight.set(ref.cacheKey, started);
     return started;
   }

@@ -69,8 +69,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     closing ??= (async () => {
       accepting = false;
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Idle keep-alive sockets would hold close() open; in-flight ones finish first.
+      // Idle keep-alive sockets would hold close() open; in-flight ones finish first and
+      // are closed as soon as they go idle.
       server.closeIdleConnections();
+      const reaper = setInterval(() => server.closeIdleConnections(), 100);
       const timer = setTimeout(() => {
         logger.warn(
           { timeoutMs: config.shutdownTimeoutMs },
@@ -80,6 +82,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       }, config.shutdownTimeoutMs);
       await drained;
       clearTimeout(timer);
+      clearInterval(reaper);
       await cache.close();
       logger.info("service stopped");
     })();

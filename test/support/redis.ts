@@ -5,6 +5,8 @@ import { getFreePort, waitFor } from "./ports.js";
 export interface RedisProcess {
   readonly port: number;
   readonly url: string;
+  /** The server's process id while it runs (for SIGSTOP/SIGCONT outage tests). */
+  readonly pid: number | undefined;
   /** Starts the server again on the same port (after stop/kill). */
   start(): Promise<void>;
   /** SIGTERM and wait for exit. */

@@ -70,6 +70,11 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.use(httpMetrics(metrics));
+  app.use((_req, res, next) => {
+    // While draining, answer what is in flight and let the client reconnect elsewhere.
+    if (!deps.isAccepting()) res.setHeader("Connection", "close");
+    next();
+  });
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });

@@ -1,0 +1,57 @@
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+describe("config", () => {
+  it("has the contract's defaults", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8000,
+      host: "0.0.0.0",
+      redisUrl: "redis://127.0.0.1:6379",
+      cacheTtlSeconds: 300,
+      defaultLanguage: "python",
+      logLevel: "info",
+      faultsEnabled: false,
+    });
+    expect(config.contentDir).toBe(path.join(ROOT, "service", "content"));
+  });
+
+  it.each([
+    ["PORT", "eighty"],
+    ["PORT", "70000"],
+    ["CACHE_TTL_SECONDS", "0"],
+    ["CACHE_TTL_SECONDS", "1.5"],
+    ["REDIS_URL", "localhost:6379"],
+    ["DEFAULT_LANGUAGE", "../etc"],
+    ["LOG_LEVEL", "verbose"],
+    ["FAULTS_ENABLED", "maybe"],
+  ])("rejects %s=%s naming the variable", (variable, value) => {
+    expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`${variable}=`));
+  });
+
+  it("names every bad variable at once", () => {
+    try {
+      loadConfig({ PORT: "x", LOG_LEVEL: "loud" });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).problems.map((p) => p.split("=")[0])).toEqual(["PORT", "LOG_LEVEL"]);
+    }
+  });
+
+  it("stops the process with a non-zero exit and a message naming the variable", () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "service/src/main.ts"], {
+      cwd: ROOT,
+      env: { ...process.env, CACHE_TTL_SECONDS: "-5" },
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("CACHE_TTL_SECONDS");
+    expect(result.stderr).toContain("invalid configuration");
+  });
+});

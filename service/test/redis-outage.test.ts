@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sampleValue, scrape } from "../../test/support/exposition.js";
+import { waitFor } from "../../test/support/ports.js";
+import { startTestService, type TestService } from "../../test/support/service.js";
+
+const ROUTES = [
+  "/mcp/resources/sdlc/core",
+  "/mcp/resources/patterns/core?language=python",
+  "/mcp/resources/patterns/security?language=go",
+  "/mcp/resources/templates/prd",
+  "/mcp/resources/templates",
+];
+
+async function timedGet(url: string): Promise<{ status: number; ms: number; cache: string | null }> {
+  const started = performance.now();
+  const response = await fetch(url);
+  await response.arrayBuffer();
+  return { status: response.status, ms: performance.now() - started, cache: response.headers.get("x-cache") };
+}
+
+describe("Redis outage", () => {
+  let t: TestService;
+  beforeAll(async () => {
+    t = await startTestService({ LOG_LEVEL: "silent" });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it("keeps serving from disk, fast, reports the cache as down, and recovers", async () => {
+    for (const route of ROUTES) expect((await timedGet(`${t.url}${route}`)).status).toBe(200);
+    expect(sampleValue(await scrape(t.url), "mcp_resource_cache_up")).toBe(1);
+    const errorsBefore = sampleValue(await scrape(t.url), "mcp_resource_cache_errors_total", {
+      operation: "get",
+    });
+
+    await t.redis.kill();
+
+    // Requests during the outage: all succeed, none waits on the dead Redis.
+    const during: Array<{ status: number; ms: number; cache: string | null }> = [];
+    for (let round = 0; round < 10; round++) {
+      for (const route of ROUTES) during.push(await timedGet(`${t.url}${route}`));
+    }
+    expect(during.every((r) => r.status === 200)).toBe(true);
+    expect(during.filter((r) => r.cache !== null).every((r) => r.cache === "MISS")).toBe(true);
+    const slowest = Math.max(...during.map((r) => r.ms));
+    expect(slowest, `slowest request during the outage took ${slowest.toFixed(1)} ms`).toBeLessThan(150);
+
+    const down = await scrape(t.url);
+    expect(sampleValue(down, "mcp_resource_cache_up")).toBe(0);
+    expect(
+      sampleValue(down, "mcp_resource_cache_errors_total", { operation: "get" }) - errorsBefore,
+    ).toBeGreaterThanOrEqual(40);
+
+    const readiness = await fetch(`${t.url}/readyz`);
+    expect(readiness.status).toBe(200);
+    expect(await readiness.json()).toMatchObject({
+      status: "degraded",
+      checks: { content: "ok", cache: "degraded" },
+    });
+
+    await t.redis.start();
+    await waitFor(
+      "cache_up back to 1",
+      async () => sampleValue(await scrape(t.url), "mcp_resource_cache_up") === 1,
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    await timedGet(`${t.url}/mcp/resources/templates/prd`);
+    await waitFor(
+      "a hit after recovery",
+      async () => (await timedGet(`${t.url}/mcp/resources/templates/prd`)).cache === "HIT",
+    );
+    expect(await (await fetch(`${t.url}/readyz`)).json()).toMatchObject({ status: "ready" });
+  });
+
+  it("answers within the cache timeout when Redis accepts connections but never replies", async () => {
+    // SIGSTOP freezes Redis with its socket open: the worst case for a cache client.
+    const frozen = await startTestService({ LOG_LEVEL: "silent", CACHE_TIMEOUT_MS: "50" });
+    try {
+      await timedGet(`${frozen.url}/mcp/resources/templates/adr`);
+      const processId = frozen.redis.pid as number;
+      process.kill(processId, "SIGSTOP");
+      try {
+        const results = [];
+        for (let i = 0; i < 5; i++) results.push(await timedGet(`${frozen.url}/mcp/resources/templates/adr`));
+        expect(results.every((r) => r.status === 200)).toBe(true);
+        const slowest = Math.max(...results.map((r) => r.ms));
+        expect(slowest, `slowest ${slowest.toFixed(1)} ms`).toBeLessThan(150);
+        expect(
+          sampleValue(await scrape(frozen.url), "mcp_resource_cache_errors_total", { operation: "get" }),
+        ).toBeGreaterThan(0);
+      } finally {
+        process.kill(processId, "SIGCONT");
+      }
+    } finally {
+      await frozen.close();
+    }
+  });
+});

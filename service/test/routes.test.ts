@@ -1,0 +1,114 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestService, type TestService } from "../../test/support/service.js";
+
+const CONTENT = path.resolve(import.meta.dirname, "../content");
+
+interface ReadResourceBody {
+  contents: Array<{ uri: string; mimeType: string; text: string }>;
+}
+
+let t: TestService;
+beforeAll(async () => {
+  t = await startTestService({ LOG_LEVEL: "silent" });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function getResource(route: string): Promise<{ response: Response; body: ReadResourceBody }> {
+  const response = await fetch(`${t.url}${route}`);
+  expect(response.status, route).toBe(200);
+  expect(response.headers.get("content-type")).toBe("application/json; charset=utf-8");
+  return { response, body: (await response.json()) as ReadResourceBody };
+}
+
+describe("resource routes", () => {
+  it("serves the SDLC core as a ReadResourceResult with the file's exact text", async () => {
+    const { body } = await getResource("/mcp/resources/sdlc/core");
+    expect(body).toEqual({
+      contents: [
+        {
+          uri: "sdlc://core",
+          mimeType: "text/markdown",
+          text: await readFile(`${CONTENT}/sdlc/core.md`, "utf8"),
+        },
+      ],
+    });
+  });
+
+  it("serves every shipped pattern file for every language", async () => {
+    const languages = await readdir(`${CONTENT}/patterns`);
+    expect(languages.length).toBeGreaterThanOrEqual(3);
+    for (const language of languages) {
+      for (const file of await readdir(`${CONTENT}/patterns/${language}`)) {
+        const name = file.replace(/\.md$/, "");
+        const { body } = await getResource(`/mcp/resources/patterns/${name}?language=${language}`);
+        expect(body.contents).toHaveLength(1);
+        expect(body.contents[0]?.uri).toBe(`sdlc://patterns/${language}/${name}`);
+        expect(body.contents[0]?.text).toBe(
+          await readFile(`${CONTENT}/patterns/${language}/${file}`, "utf8"),
+        );
+      }
+    }
+  });
+
+  it("defaults the pattern language to python", async () => {
+    const { body } = await getResource("/mcp/resources/patterns/testing");
+    expect(body.contents[0]?.uri).toBe("sdlc://patterns/python/testing");
+  });
+
+  it("serves every shipped template", async () => {
+    for (const file of await readdir(`${CONTENT}/templates`)) {
+      const name = file.replace(/\.md$/, "");
+      const { body } = await getResource(`/mcp/resources/templates/${name}`);
+      expect(body.contents[0]).toMatchObject({ uri: `sdlc://templates/${name}`, mimeType: "text/markdown" });
+    }
+  });
+
+  it("lists templates from file metadata", async () => {
+    const response = await fetch(`${t.url}/mcp/resources/templates`);
+    expect(response.status).toBe(200);
+    const listing = (await response.json()) as {
+      resources: Array<{ uri: string; name: string; mimeType: string; size: number }>;
+    };
+    const files = (await readdir(`${CONTENT}/templates`)).sort();
+    expect(listing.resources.map((r) => r.name)).toEqual(files.map((f) => f.replace(/\.md$/, "")));
+    for (const resource of listing.resources) {
+      expect(resource).toEqual({
+        uri: `sdlc://templates/${resource.name}`,
+        name: resource.name,
+        mimeType: "text/markdown",
+        size: (await stat(`${CONTENT}/templates/${resource.name}.md`)).size,
+      });
+    }
+  });
+
+  it("answers a well-formed name without a file with a 404 problem", async () => {
+    for (const route of [
+      "/mcp/resources/patterns/nonexistent",
+      "/mcp/resources/patterns/core?language=cobol",
+      "/mcp/resources/templates/nonexistent",
+      "/mcp/resources/sdlc/other",
+    ]) {
+      const response = await fetch(`${t.url}${route}`);
+      expect(response.status, route).toBe(404);
+      expect(response.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
+      expect(await response.json()).toMatchObject({ status: 404, title: "Resource not found" });
+    }
+  });
+
+  it("answers liveness and readiness", async () => {
+    expect(await (await fetch(`${t.url}/healthz`)).json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${t.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: "ready", checks: { content: "ok", cache: "ok" } });
+  });
+
+  it("answers unknown routes with a problem+json 404", async () => {
+    const response = await fetch(`${t.url}/nope`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toContain("application/problem+json");
+  });
+});
