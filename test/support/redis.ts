@@ -59,6 +59,9 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisProcess
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child?.pid;
+    },
     start,
     stop: () => end("SIGTERM"),
     kill: () => end("SIGKILL"),
