@@ -46,6 +46,8 @@ const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** Fault injection for drills: off unless set explicitly (see docs/runbook.md). */
   FAULTS_ENABLED: boolFlag.default(false),
+  /** Bearer token that allows fault control from non-loopback callers (compose drills). */
+  FAULTS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
 });
 
 export type Config = Readonly<{
@@ -60,6 +62,7 @@ export type Config = Readonly<{
   compressionMinBytes: number;
   shutdownTimeoutMs: number;
   faultsEnabled: boolean;
+  faultsToken: string | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -97,5 +100,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     compressionMinBytes: c.COMPRESSION_MIN_BYTES,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     faultsEnabled: c.FAULTS_ENABLED,
+    faultsToken: c.FAULTS_TOKEN,
   });
 }

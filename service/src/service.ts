@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { openContentStore } from "./content-store.js";
+import { FaultInjector } from "./faults.js";
 import { createApp } from "./http/app.js";
 import { createMetrics, type ServiceMetrics } from "./metrics.js";
 import { createResourceCache } from "./resource-cache.js";
@@ -23,13 +24,17 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let accepting = true;
   let cacheRef: { isReady(): boolean } | undefined;
   const metrics = createMetrics(() => cacheRef?.isReady() ?? false);
-  const store = await openContentStore(config.contentDir, logger);
+  // Drills only: with FAULTS_ENABLED unset nothing below is wired in at all.
+  const faults = config.faultsEnabled ? new FaultInjector(config.faultsToken) : undefined;
+  if (faults) logger.warn("fault injection is ENABLED (FAULTS_ENABLED=true); never run this in production");
+  const store = await openContentStore(config.contentDir, logger, faults?.fileReadDelay);
   const cache = createResourceCache({
     url: config.redisUrl,
     ttlSeconds: config.cacheTtlSeconds,
     timeoutMs: config.cacheTimeoutMs,
     metrics,
     logger,
+    ...(faults ? { delayMs: faults.cacheDelayMs } : {}),
   });
   cacheRef = cache;
   const loader = createResourceLoader({
@@ -47,6 +52,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     cache,
     defaultLanguage: config.defaultLanguage,
     isAccepting: () => accepting,
+    ...(faults ? { faultRouters: [faults.controlRouter()], faultMiddleware: faults.requestFaults() } : {}),
   });
 
   const server = await new Promise<Server>((resolve, reject) => {

@@ -18,8 +18,11 @@ export interface AppDeps {
   defaultLanguage: string;
   /** False once shutdown has begun, so load balancers stop sending work. */
   isAccepting: () => boolean;
-  /** Extra routers mounted before the resource routes (MCP, fault control). */
+  /** Extra routers mounted before the resource routes (MCP). */
   extraRouters?: express.Router[];
+  /** Fault control routes and per-request faults; present only when FAULTS_ENABLED. */
+  faultRouters?: express.Router[];
+  faultMiddleware?: RequestHandler;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -102,8 +105,16 @@ export function createApp(deps: AppDeps): express.Express {
     res.end(req.method === "HEAD" ? undefined : body);
   });
 
+  for (const router of deps.faultRouters ?? []) app.use(router);
   for (const router of deps.extraRouters ?? []) app.use(router);
-  app.use(resourceRoutes({ loader: deps.loader, store, defaultLanguage: deps.defaultLanguage }));
+  app.use(
+    resourceRoutes({
+      loader: deps.loader,
+      store,
+      defaultLanguage: deps.defaultLanguage,
+      ...(deps.faultMiddleware ? { faultMiddleware: deps.faultMiddleware } : {}),
+    }),
+  );
 
   app.use((req, _res, next) => {
     next(notFound(`no route for ${req.method} ${req.path}`));

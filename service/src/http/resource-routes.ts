@@ -1,4 +1,4 @@
-import { type Request, type Response, Router } from "express";
+import { type Request, type RequestHandler, type Response, Router } from "express";
 import type { ContentStore } from "../content-store.js";
 import { RESOURCE_MIME_TYPE } from "../resource-body.js";
 import type { ResourceLoader } from "../resource-loader.js";
@@ -16,6 +16,8 @@ export interface ResourceRoutesDeps {
   loader: ResourceLoader;
   store: ContentStore;
   defaultLanguage: string;
+  /** Drill faults, run after the route matched so metrics carry the route template. */
+  faultMiddleware?: RequestHandler;
 }
 
 /** Validates one client-supplied name; anything else is a 400 before it reaches a path or key. */
@@ -47,23 +49,29 @@ async function sendResource(
 }
 
 /** The contract's four resource routes. Route strings are also the `route` metric label. */
-export function resourceRoutes({ loader, store, defaultLanguage }: ResourceRoutesDeps): Router {
+export function resourceRoutes({
+  loader,
+  store,
+  defaultLanguage,
+  faultMiddleware,
+}: ResourceRoutesDeps): Router {
   const router = Router({ caseSensitive: true, strict: true });
+  const faults: RequestHandler[] = faultMiddleware ? [faultMiddleware] : [];
 
-  router.get("/mcp/resources/sdlc/:name", async (req, res) => {
+  router.get("/mcp/resources/sdlc/:name", ...faults, async (req, res) => {
     const name = requireName("name", req.params.name);
     if (name !== "core") throw notFound(`no SDLC resource named ${name}; the framework core is sdlc/core`);
     await sendResource(req, res, loader, sdlcCoreRef);
   });
 
-  router.get("/mcp/resources/patterns/:name", async (req, res) => {
+  router.get("/mcp/resources/patterns/:name", ...faults, async (req, res) => {
     const name = requireName("name", req.params.name);
     const language =
       req.query.language === undefined ? defaultLanguage : requireName("language", req.query.language);
     await sendResource(req, res, loader, patternRef(language, name));
   });
 
-  router.get("/mcp/resources/templates", async (_req, res) => {
+  router.get("/mcp/resources/templates", ...faults, async (_req, res) => {
     const templates = await store.listTemplates();
     const body = {
       resources: templates.map(({ name, size }) => ({
@@ -77,7 +85,7 @@ export function resourceRoutes({ loader, store, defaultLanguage }: ResourceRoute
     res.json(body);
   });
 
-  router.get("/mcp/resources/templates/:artifact_type", async (req, res) => {
+  router.get("/mcp/resources/templates/:artifact_type", ...faults, async (req, res) => {
     const artifactType = requireName("artifact_type", req.params.artifact_type);
     await sendResource(req, res, loader, templateRef(artifactType));
   });
