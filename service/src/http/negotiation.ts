@@ -1,13 +1,15 @@
 import type { Request } from "express";
 import type { BodyEncoding } from "../resource-cache.js";
 
-const PREFERRED: BodyEncoding[] = ["br", "gzip", "identity"];
-
-/** Picks br, then gzip, then identity, as the client's Accept-Encoding allows. */
+/**
+ * br whenever the client accepts it, then gzip, then identity: the server's preference, as
+ * CDNs apply it (browsers list "gzip, deflate, br" with equal weight). `q=0` still refuses.
+ */
 export function chooseEncoding(req: Request): BodyEncoding {
   if (!req.headers["accept-encoding"]) return "identity";
-  const chosen = req.acceptsEncodings(PREFERRED);
-  return chosen === "br" || chosen === "gzip" ? chosen : "identity";
+  if (req.acceptsEncodings("br") === "br") return "br";
+  if (req.acceptsEncodings("gzip") === "gzip") return "gzip";
+  return "identity";
 }
 
 /** If-None-Match per RFC 9110: weak comparison, a list of tags, or `*`. */
