@@ -14,6 +14,22 @@ function defaultContentDir(): string {
 const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 const port = z.coerce.number().int().min(0).max(65_535);
+
+/** A Host-header name without port: a DNS name, an IPv4 address or a bracketed IPv6 address. */
+const ALLOWED_HOST = /^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])$/;
+/** What the SDK's localhostHostValidation() allows: the names a loopback bind answers to. */
+const LOOPBACK_HOST_NAMES = ["localhost", "127.0.0.1", "[::1]"] as const;
+
+function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+/** The MCP Host allow-list: explicit list, `*` for none, unset for "localhost names when bound to loopback". */
+function mcpAllowedHosts(explicit: string[] | undefined, host: string): readonly string[] | undefined {
+  if (explicit === undefined) return isLoopbackHost(host) ? LOOPBACK_HOST_NAMES : undefined;
+  return explicit.includes("*") ? undefined : Object.freeze(explicit);
+}
+
 const boolFlag = z
   .enum(["true", "false", "1", "0", "yes", "no", "on", "off"])
   .transform((v) => ["true", "1", "yes", "on"].includes(v));
@@ -48,6 +64,27 @@ const configSchema = z.object({
   FAULTS_ENABLED: boolFlag.default(false),
   /** Bearer token that allows fault control from non-loopback callers (compose drills). */
   FAULTS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /**
+   * Host names (no port, comma-separated) that POST /mcp accepts in the Host header, against
+   * DNS rebinding. Unset: the localhost names when HOST is a loopback address, no check when
+   * bound to all interfaces (0.0.0.0, ::). `*` turns the check off.
+   */
+  MCP_ALLOWED_HOSTS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean)
+        // A bare IPv6 address is compared in the bracketed form URL.hostname gives.
+        .map((h) => (h.includes(":") && !h.startsWith("[") ? `[${h}]` : h)),
+    )
+    .refine((hosts) => hosts.length > 0, "must list at least one host name, or be *")
+    .refine(
+      (hosts) => hosts.every((h) => ALLOWED_HOST.test(h)) || (hosts.length === 1 && hosts[0] === "*"),
+      "must be comma-separated host names without port (IPv6 as [::1]), or *",
+    )
+    .optional(),
 });
 
 export type Config = Readonly<{
@@ -63,6 +100,8 @@ export type Config = Readonly<{
   shutdownTimeoutMs: number;
   faultsEnabled: boolean;
   faultsToken: string | undefined;
+  /** Host-header allow-list for POST /mcp; undefined means no Host check. */
+  mcpAllowedHosts: readonly string[] | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -101,5 +140,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     faultsEnabled: c.FAULTS_ENABLED,
     faultsToken: c.FAULTS_TOKEN,
+    mcpAllowedHosts: mcpAllowedHosts(c.MCP_ALLOWED_HOSTS, c.HOST),
   });
 }

@@ -16,12 +16,20 @@ export interface TemplateFileInfo {
   readonly size: number;
 }
 
+export interface PatternFileInfo {
+  readonly language: string;
+  readonly name: string;
+  readonly size: number;
+}
+
 export interface ContentStore {
   readonly root: string;
   /** Reads a resource's text. Throws ResourceNotFoundError for anything not servable. */
   read(ref: ResourceRef): Promise<string>;
   /** The templates present on disk, by name, with their sizes. */
   listTemplates(): Promise<TemplateFileInfo[]>;
+  /** The pattern files present on disk, by language then name, with their sizes. */
+  listPatterns(): Promise<PatternFileInfo[]>;
   /** True when the content root is still there and readable (readiness). */
   isReadable(): Promise<boolean>;
 }
@@ -62,6 +70,34 @@ export async function openContentStore(
     return resolved;
   }
 
+  /**
+   * The `.md` files directly in `dir` whose names are valid resource names and whose real
+   * paths stay inside the root, sorted by name. A missing directory lists as empty.
+   */
+  async function listNamedFiles(dir: string): Promise<TemplateFileInfo[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(dir);
+    } catch {
+      return [];
+    }
+    const infos: TemplateFileInfo[] = [];
+    for (const entry of entries.sort()) {
+      if (!entry.endsWith(FILE_EXTENSION)) continue;
+      const name = entry.slice(0, -FILE_EXTENSION.length);
+      if (!isValidResourceName(name)) continue;
+      const resolved = await containedRealPath(path.join(dir, entry));
+      if (!resolved) continue;
+      try {
+        const info = await stat(resolved);
+        if (info.isFile()) infos.push({ name, size: info.size });
+      } catch {
+        // Vanished between readdir and stat: simply not listed.
+      }
+    }
+    return infos;
+  }
+
   return {
     root,
 
@@ -89,26 +125,31 @@ export async function openContentStore(
       }
     },
 
-    async listTemplates() {
-      const dir = path.join(root, "templates");
-      let entries: string[];
+    listTemplates() {
+      return listNamedFiles(path.join(root, "templates"));
+    },
+
+    async listPatterns() {
+      const dir = path.join(root, "patterns");
+      let languages: string[];
       try {
-        entries = await readdir(dir);
+        languages = await readdir(dir);
       } catch {
         return [];
       }
-      const infos: TemplateFileInfo[] = [];
-      for (const entry of entries.sort()) {
-        if (!entry.endsWith(FILE_EXTENSION)) continue;
-        const name = entry.slice(0, -FILE_EXTENSION.length);
-        if (!isValidResourceName(name)) continue;
-        const resolved = await containedRealPath(path.join(dir, entry));
+      const infos: PatternFileInfo[] = [];
+      for (const language of languages.sort()) {
+        if (!isValidResourceName(language)) continue;
+        // A language directory that is a link leading outside the root is not listed.
+        const resolved = await containedRealPath(path.join(dir, language));
         if (!resolved) continue;
         try {
-          const info = await stat(resolved);
-          if (info.isFile()) infos.push({ name, size: info.size });
+          if (!(await stat(resolved)).isDirectory()) continue;
         } catch {
-          // Vanished between readdir and stat: simply not listed.
+          continue;
+        }
+        for (const file of await listNamedFiles(path.join(dir, language))) {
+          infos.push({ language, name: file.name, size: file.size });
         }
       }
       return infos;

@@ -5,6 +5,7 @@ import type { Config } from "./config.js";
 import { openContentStore } from "./content-store.js";
 import { FaultInjector } from "./faults.js";
 import { createApp } from "./http/app.js";
+import { createMcpRouter } from "./mcp/router.js";
 import { createMetrics, type ServiceMetrics } from "./metrics.js";
 import { createResourceCache } from "./resource-cache.js";
 import { createResourceLoader } from "./resource-loader.js";
@@ -52,6 +53,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     cache,
     defaultLanguage: config.defaultLanguage,
     isAccepting: () => accepting,
+    // POST /mcp: the same resources over MCP, through the same loader (keys, metrics).
+    extraRouters: [createMcpRouter({ loader, store, logger, allowedHosts: config.mcpAllowedHosts })],
     ...(faults ? { faultRouters: [faults.controlRouter()], faultMiddleware: faults.requestFaults() } : {}),
   });
 

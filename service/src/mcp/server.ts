@@ -1,0 +1,191 @@
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import {
+  type CompleteRequest,
+  CompleteRequestSchema,
+  type CompleteResult,
+  ErrorCode,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  type ReadResourceResult,
+  type ResourceTemplate,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { ResourceNotFoundError } from "../content-store.js";
+import { RESOURCE_MIME_TYPE, type ReadResourceBody } from "../resource-body.js";
+import type { ResourceLoader } from "../resource-loader.js";
+import type { CatalogSource } from "./catalog.js";
+import { PATTERN_URI_TEMPLATE, parseResourceUri, resourceNotFound, TEMPLATE_URI_TEMPLATE } from "./uri.js";
+
+export const SERVER_INFO = Object.freeze({
+  name: "mcp-resource-service",
+  title: "SDLC framework resources",
+  version: "0.1.0",
+});
+
+const INSTRUCTIONS =
+  "Read-only SDLC framework resources. Start with sdlc://core (the framework core), then the " +
+  "implementation patterns for your language at sdlc://patterns/{language}/{name} and the " +
+  "artifact templates at sdlc://templates/{artifact_type}. resources/list names every file; " +
+  "completion/complete suggests languages, pattern names and artifact types.";
+
+export const RESOURCE_TEMPLATES: readonly ResourceTemplate[] = Object.freeze([
+  {
+    uriTemplate: PATTERN_URI_TEMPLATE,
+    name: "pattern",
+    title: "Implementation patterns",
+    description:
+      "Implementation patterns for one language (e.g. sdlc://patterns/python/core). Names match ^[a-z0-9][a-z0-9_-]{0,63}$; completion suggests both variables.",
+    mimeType: RESOURCE_MIME_TYPE,
+  },
+  {
+    uriTemplate: TEMPLATE_URI_TEMPLATE,
+    name: "template",
+    title: "Artifact template",
+    description:
+      "A fill-in artifact template (e.g. sdlc://templates/prd). Names match ^[a-z0-9][a-z0-9_-]{0,63}$; completion suggests the artifact types.",
+    mimeType: RESOURCE_MIME_TYPE,
+  },
+]);
+
+/** The protocol's cap on completion values per answer. */
+const MAX_COMPLETIONS = 100;
+
+export interface McpServerDeps {
+  loader: ResourceLoader;
+  catalog: CatalogSource;
+  logger: Logger;
+  /** Shared across requests: the SDK would otherwise build an Ajv instance per server. */
+  jsonSchemaValidator: jsonSchemaValidator;
+}
+
+/**
+ * Client errors pass through as they are; anything else is logged here and answered with a
+ * plain -32603, so no file path or stack from an I/O error reaches the client.
+ */
+async function guarded<T>(logger: Logger, what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof McpError) throw error;
+    logger.error({ err: error }, `mcp ${what} failed`);
+    throw new McpError(ErrorCode.InternalError, `Internal error during ${what}`);
+  }
+}
+
+/**
+ * A request schema that takes any params. The SDK validates a request against the handler's
+ * schema before the handler runs and answers a mismatch (a resources/read without a string
+ * `uri`, say) with -32603 Internal error; with this, the handler validates against the
+ * SDK's own schema itself (`validParams`) and a malformed request is the client's -32602.
+ */
+function anyParams<M extends string>(method: M) {
+  return z.object({ method: z.literal(method), params: z.unknown().optional() });
+}
+
+function validParams<T>(schema: z.ZodType<T>, request: unknown): T {
+  const parsed = schema.safeParse(request);
+  if (parsed.success) return parsed.data;
+  const detail = parsed.error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join(".") || "request"}: ${issue.message}`)
+    .join("; ");
+  throw new McpError(ErrorCode.InvalidParams, `Invalid request: ${detail}`);
+}
+
+/**
+ * One MCP server for one HTTP request (stateless Streamable HTTP). It is built on the SDK's
+ * low-level `Server` rather than `McpServer`: `McpServer` always advertises
+ * `resources.listChanged`, which a stateless server has no channel to honour, and it
+ * URL-parses read URIs (normalising `..` segments and answering -32603 for unparseable ones)
+ * before its own template matching. Here the capabilities are exactly `resources` (no
+ * `subscribe`, no `listChanged`) and `completions`, and every read goes through the same
+ * parse-and-validate step and the same loader as the REST routes.
+ */
+export function createMcpServer({ loader, catalog, logger, jsonSchemaValidator }: McpServerDeps): Server {
+  const server = new Server(SERVER_INFO, {
+    capabilities: { resources: {}, completions: {} },
+    instructions: INSTRUCTIONS,
+    jsonSchemaValidator,
+  });
+
+  server.setRequestHandler(anyParams("resources/list"), (request) =>
+    guarded(logger, "resources/list", async () => {
+      // One page: the whole catalog is a few dozen entries.
+      validParams(ListResourcesRequestSchema, request);
+      return { resources: [...(await catalog.get()).resources] };
+    }),
+  );
+
+  server.setRequestHandler(anyParams("resources/templates/list"), async (request) => {
+    validParams(ListResourceTemplatesRequestSchema, request);
+    return { resourceTemplates: [...RESOURCE_TEMPLATES] };
+  });
+
+  server.setRequestHandler(anyParams("resources/read"), (request) =>
+    guarded(logger, "resources/read", async (): Promise<ReadResourceResult> => {
+      const { uri } = validParams(ReadResourceRequestSchema, request).params;
+      const ref = parseResourceUri(uri);
+      try {
+        // The REST route's exact body bytes (from Redis on a hit): same key, same metrics.
+        const loaded = await loader.load(ref, "identity");
+        const body = JSON.parse(loaded.bytes.toString("utf8")) as ReadResourceBody;
+        return { contents: body.contents };
+      } catch (error) {
+        if (error instanceof ResourceNotFoundError) throw resourceNotFound(uri);
+        throw error;
+      }
+    }),
+  );
+
+  server.setRequestHandler(anyParams("completion/complete"), (request) =>
+    guarded(logger, "completion/complete", () =>
+      complete(catalog, validParams(CompleteRequestSchema, request).params),
+    ),
+  );
+
+  return server;
+}
+
+async function complete(catalog: CatalogSource, params: CompleteRequest["params"]): Promise<CompleteResult> {
+  const { ref, argument, context } = params;
+  if (ref.type !== "ref/resource") {
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      "This server offers no prompts; only resource templates complete",
+    );
+  }
+  const { languages, patternNames, artifactTypes } = await catalog.get();
+  let candidates: readonly string[];
+  if (ref.uri === PATTERN_URI_TEMPLATE) {
+    if (argument.name === "language") {
+      candidates = languages;
+    } else if (argument.name === "name") {
+      const language = context?.arguments?.language;
+      candidates =
+        language === undefined
+          ? [...new Set([...patternNames.values()].flat())].sort()
+          : (patternNames.get(language) ?? []);
+    } else {
+      candidates = [];
+    }
+  } else if (ref.uri === TEMPLATE_URI_TEMPLATE) {
+    candidates = argument.name === "artifact_type" ? artifactTypes : [];
+  } else {
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `Unknown resource template ${JSON.stringify(ref.uri.slice(0, 200))}: expected ${PATTERN_URI_TEMPLATE} or ${TEMPLATE_URI_TEMPLATE}`,
+    );
+  }
+  const matches = candidates.filter((candidate) => candidate.startsWith(argument.value));
+  return {
+    completion: {
+      values: matches.slice(0, MAX_COMPLETIONS),
+      total: matches.length,
+      hasMore: matches.length > MAX_COMPLETIONS,
+    },
+  };
+}
