@@ -119,7 +119,13 @@ describe("single-flight", () => {
   });
 
   it("shares one disk read among concurrent misses of the same key", async () => {
-    const t = await startTestService({ LOG_LEVEL: "silent", CONTENT_DIR: contentDir });
+    // A generous cache timeout: on a loaded machine a 50 ms lookup timeout would turn a late
+    // request into a legitimate second miss-and-read, which is not what this test is about.
+    const t = await startTestService({
+      LOG_LEVEL: "silent",
+      CONTENT_DIR: contentDir,
+      CACHE_TIMEOUT_MS: "2000",
+    });
     try {
       const before = sampleValue(await scrape(t.url), "mcp_resource_file_reads_total", {
         resource_type: "sdlc",

@@ -29,10 +29,9 @@ describe("Redis outage", () => {
 
   it("keeps serving from disk, fast, reports the cache as down, and recovers", async () => {
     for (const route of ROUTES) expect((await timedGet(`${t.url}${route}`)).status).toBe(200);
-    expect(sampleValue(await scrape(t.url), "mcp_resource_cache_up")).toBe(1);
-    const errorsBefore = sampleValue(await scrape(t.url), "mcp_resource_cache_errors_total", {
-      operation: "get",
-    });
+    const before = await scrape(t.url);
+    expect(sampleValue(before, "mcp_resource_cache_up")).toBe(1);
+    const errorsBefore = sampleValue(before, "mcp_resource_cache_errors_total", { operation: "get" });
 
     await t.redis.kill();
 
@@ -43,10 +42,20 @@ describe("Redis outage", () => {
     }
     expect(during.every((r) => r.status === 200)).toBe(true);
     expect(during.filter((r) => r.cache !== null).every((r) => r.cache === "MISS")).toBe(true);
+    // End to end, bounded loosely (CI machines are busy); the cache lookups themselves must
+    // all have given up within the 50 ms timeout, which the histogram below shows exactly.
     const slowest = Math.max(...during.map((r) => r.ms));
-    expect(slowest, `slowest request during the outage took ${slowest.toFixed(1)} ms`).toBeLessThan(150);
+    expect(slowest, `slowest request during the outage took ${slowest.toFixed(1)} ms`).toBeLessThan(500);
 
     const down = await scrape(t.url);
+    const lookups =
+      sampleValue(down, "mcp_resource_cache_latency_seconds_count", { cache_result: "miss" }) -
+      sampleValue(before, "mcp_resource_cache_latency_seconds_count", { cache_result: "miss" });
+    const fastLookups =
+      sampleValue(down, "mcp_resource_cache_latency_seconds_bucket", { cache_result: "miss", le: "0.05" }) -
+      sampleValue(before, "mcp_resource_cache_latency_seconds_bucket", { cache_result: "miss", le: "0.05" });
+    expect(lookups).toBeGreaterThanOrEqual(40);
+    expect(fastLookups, "cache lookups that gave up within 50 ms").toBe(lookups);
     expect(sampleValue(down, "mcp_resource_cache_up")).toBe(0);
     expect(
       sampleValue(down, "mcp_resource_cache_errors_total", { operation: "get" }) - errorsBefore,
@@ -87,7 +96,7 @@ describe("Redis outage", () => {
         for (let i = 0; i < 5; i++) results.push(await timedGet(`${frozen.url}/mcp/resources/templates/adr`));
         expect(results.every((r) => r.status === 200)).toBe(true);
         const slowest = Math.max(...results.map((r) => r.ms));
-        expect(slowest, `slowest ${slowest.toFixed(1)} ms`).toBeLessThan(150);
+        expect(slowest, `slowest ${slowest.toFixed(1)} ms`).toBeLessThan(500);
         expect(
           sampleValue(await scrape(frozen.url), "mcp_resource_cache_errors_total", { operation: "get" }),
         ).toBeGreaterThan(0);
