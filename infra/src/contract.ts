@@ -1,0 +1,62 @@
+/**
+ * Names fixed by /work/shared/CONTRACT.md (jobs, ports, metric names, routes) and the
+ * stack-wide constants derived from them. Everything generated imports these, so a rename
+ * happens here once.
+ */
+
+/** Prometheus `job` names, one per scrape config in infra/prometheus/prometheus.yml. */
+export const JOBS = {
+  service: "mcp-resource-service",
+  redis: "redis",
+  prometheus: "prometheus",
+  alertmanager: "alertmanager",
+} as const;
+
+/** The `service` label every alert carries; inhibition groups alerts by it. */
+export const SERVICES = {
+  resource: "mcp-resource-service",
+  redis: "redis",
+} as const;
+
+export const RESOURCE_TYPES = ["sdlc", "patterns", "templates"] as const;
+export const CACHE_RESULTS = ["hit", "miss"] as const;
+
+/**
+ * Route templates (the `route` label of http_request_duration_seconds) that serve resources:
+ * the REST routes and the MCP endpoint. /metrics, /healthz, /readyz and "unmatched" are not
+ * user traffic and stay out of error ratios and the availability SLO.
+ */
+export const RESOURCE_ROUTE_REGEX = "/mcp(/.*)?";
+
+export const METRICS = {
+  loadingLatency: "mcp_resource_loading_latency_seconds",
+  cacheLatency: "mcp_resource_cache_latency_seconds",
+  cacheHits: "mcp_resource_cache_hits_total",
+  cacheMisses: "mcp_resource_cache_misses_total",
+  cacheErrors: "mcp_resource_cache_errors_total",
+  cacheUp: "mcp_resource_cache_up",
+  fileReads: "mcp_resource_file_reads_total",
+  httpDuration: "http_request_duration_seconds",
+} as const;
+
+/** Grafana's provisioned Prometheus datasource; dashboards reference it by this fixed uid. */
+export const DATASOURCE = { type: "prometheus", uid: "prometheus" } as const;
+
+/** In-cluster (docker compose) address of Prometheus, used by the Grafana datasource. */
+export const PROMETHEUS_COMPOSE_URL = "http://prometheus:9090";
+
+/** Global scrape and evaluation interval of infra/prometheus/prometheus.yml (issue 3: 15 s). */
+export const SCRAPE_INTERVAL = "15s";
+
+/**
+ * Flags every Prometheus of this stack runs with (compose, native stack, tests): k6 writes
+ * its results through the remote-write receiver, and exemplars link latency to traces.
+ * Both exist in Prometheus 2.42 (the pinned version).
+ */
+export const PROMETHEUS_FEATURE_FLAGS = [
+  "--web.enable-remote-write-receiver",
+  "--enable-feature=exemplar-storage",
+] as const;
+
+/** Where Grafana's file provider reads dashboards; compose mounts infra/grafana/dashboards here. */
+export const GRAFANA_DASHBOARDS_PATH = "/var/lib/grafana/dashboards";

@@ -1,0 +1,338 @@
+import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
+import { JOBS, METRICS } from "../contract.js";
+import type { RuleParams } from "../params.js";
+import { eq, matchers } from "../promql.js";
+import type { RuleSet } from "../rules/index.js";
+import { sloRecordNames } from "../rules/slo.js";
+import { TARGETS } from "../targets.js";
+import { assembleDashboard } from "./assemble.js";
+import { LATENCY_THRESHOLDS, stat, stateTimeline, timeseries, ZERO_TOLERANCE } from "./panels.js";
+
+const SERVICE = matchers(eq("job", JOBS.service));
+const REDIS = matchers(eq("job", JOBS.redis));
+const RATE = "$__rate_interval";
+
+const HIT_RATIO_THRESHOLDS = [
+  { value: null, color: "red" },
+  { value: TARGETS.cacheHitRatioMin, color: "green" },
+];
+
+/**
+ * "Resource loading": the runbook's queries (through the recording rules the alerts use),
+ * the SLOs, Redis as the exporter sees it, and the Node runtime underneath.
+ */
+export function resourceLoadingDashboard(rules: RuleSet, params: RuleParams): Dashboard {
+  const n = rules.names;
+  const pageWindows = params.burnRateWindows.map((w) => w.longWindow);
+  const shortest = params.burnRateWindows.map((w) => w.shortWindow)[0] ?? params.rateWindow;
+
+  const overview = [
+    stat({
+      title: "p95 latency",
+      description: "p95 of resource loading over all resources; runbook target < 100 ms.",
+      queries: [{ expr: n.latency(0.95, "overall") }],
+      unit: "s",
+      thresholds: LATENCY_THRESHOLDS,
+    }),
+    stat({
+      title: "p99 latency",
+      description: "p99 of resource loading over all resources; runbook target < 200 ms.",
+      queries: [{ expr: n.latency(0.99, "overall") }],
+      unit: "s",
+      thresholds: LATENCY_THRESHOLDS,
+    }),
+    stat({
+      title: "Cache hit rate",
+      description: "Share of lookups answered from Redis; below 50% the runbook says check TTL and Redis.",
+      queries: [{ expr: n.hitRatio.overall }],
+      unit: "percentunit",
+      thresholds: HIT_RATIO_THRESHOLDS,
+    }),
+    stat({
+      title: "Request rate",
+      description: "Resource loads per second (runbook throughput target > 500 req/s under load).",
+      queries: [{ expr: n.loadRate.overall }],
+      unit: "reqps",
+    }),
+    stat({
+      title: "5xx error ratio",
+      description: "Share of resource requests answered with a 5xx; the runbook's failure-rate target is 0%.",
+      queries: [{ expr: n.errorRatio }],
+      unit: "percentunit",
+      thresholds: ZERO_TOLERANCE,
+    }),
+    stat({
+      title: "Firing alerts",
+      description: "Alerts of this Prometheus currently firing.",
+      queries: [{ expr: `count(ALERTS{alertstate="firing"}) or vector(0)` }],
+      thresholds: [
+        { value: null, color: "green" },
+        { value: 1, color: "red" },
+      ],
+    }),
+    stateTimeline({
+      title: "Alert states",
+      description: "Pending and firing alerts over time, by alert name.",
+      queries: [
+        {
+          expr: `max by (alertname) (ALERTS{alertstate="firing"} * 2 or ALERTS{alertstate="pending"})`,
+          legend: "{{alertname}}",
+        },
+      ],
+      states: { 1: { text: "pending", color: "orange" }, 2: { text: "firing", color: "red" } },
+    }),
+  ];
+
+  const latency = [
+    timeseries({
+      title: "Latency p50 / p95 / p99 (all resources)",
+      description:
+        "The runbook's combined percentiles. Dashed lines: 100 ms (p95 target) and 200 ms (p99 target).",
+      queries: [
+        { expr: n.latency(0.5, "overall"), legend: "p50" },
+        { expr: n.latency(0.95, "overall"), legend: "p95" },
+        { expr: n.latency(0.99, "overall"), legend: "p99" },
+      ],
+      unit: "s",
+      thresholds: LATENCY_THRESHOLDS,
+    }),
+    timeseries({
+      title: "p95 by resource type",
+      description: "p95 per resource type (sdlc, patterns, templates).",
+      queries: [{ expr: n.latency(0.95, "byType"), legend: "{{resource_type}}" }],
+      unit: "s",
+      thresholds: LATENCY_THRESHOLDS,
+    }),
+    timeseries({
+      title: "p95 by resource type and cache result",
+      description:
+        "The runbook's hit-vs-miss comparison: a miss reads the file from disk and fills the cache.",
+      queries: [{ expr: n.latency(0.95, "byTypeAndResult"), legend: "{{resource_type}} {{cache_result}}" }],
+      unit: "s",
+      thresholds: LATENCY_THRESHOLDS,
+    }),
+    timeseries({
+      title: "p99 by resource type",
+      description: "Tail latency per resource type; see the runbook's 'High p99' troubleshooting.",
+      queries: [{ expr: n.latency(0.99, "byType"), legend: "{{resource_type}}" }],
+      unit: "s",
+      thresholds: LATENCY_THRESHOLDS,
+    }),
+  ];
+
+  const cache = [
+    timeseries({
+      title: "Cache hit rate",
+      description: "Overall and per resource type. Red below 50%.",
+      queries: [
+        { expr: n.hitRatio.overall, legend: "all" },
+        { expr: n.hitRatio.byType, legend: "{{resource_type}}" },
+      ],
+      unit: "percentunit",
+      min: 0,
+      max: 1,
+      thresholds: HIT_RATIO_THRESHOLDS,
+    }),
+    timeseries({
+      title: "Loads per second by type and cache result",
+      description: "The runbook's request rate, split by resource type and hit/miss.",
+      queries: [{ expr: n.loadRate.byTypeAndResult, legend: "{{resource_type}} {{cache_result}}" }],
+      unit: "reqps",
+      stacked: true,
+    }),
+    timeseries({
+      title: "Cache lookup latency p95 / p99",
+      description: "Redis GET latency as the service measures it; above 5 ms check the connection (runbook).",
+      queries: [
+        { expr: n.cacheLatency(0.95), legend: "p95 {{cache_result}}" },
+        { expr: n.cacheLatency(0.99), legend: "p99 {{cache_result}}" },
+      ],
+      unit: "s",
+      thresholds: [
+        { value: null, color: "green" },
+        { value: 0.005, color: "orange" },
+      ],
+      width: 8,
+    }),
+    timeseries({
+      title: "Cache errors by operation",
+      description: "Failed or timed-out Redis operations; each failed get is served from disk.",
+      queries: [
+        {
+          expr: `sum by (operation) (rate(${METRICS.cacheErrors}${SERVICE}[${RATE}]))`,
+          legend: "{{operation}}",
+        },
+      ],
+      unit: "ops",
+      width: 8,
+    }),
+    timeseries({
+      title: "Disk reads (cache fills) by type",
+      description: "Resource files read from disk: every miss, and every lookup while Redis is away.",
+      queries: [
+        {
+          expr: `sum by (resource_type) (rate(${METRICS.fileReads}${SERVICE}[${RATE}]))`,
+          legend: "{{resource_type}}",
+        },
+      ],
+      unit: "ops",
+      width: 8,
+    }),
+    stateTimeline({
+      title: "Cache connection",
+      description: "mcp_resource_cache_up: the service's Redis connection state.",
+      queries: [{ expr: `min(${METRICS.cacheUp}${SERVICE})`, legend: "redis connection" }],
+      states: { 0: { text: "down", color: "red" }, 1: { text: "up", color: "green" } },
+      height: 4,
+    }),
+  ];
+
+  const http = [
+    timeseries({
+      title: "HTTP requests by route and status",
+      description: "Route templates, never raw paths.",
+      queries: [{ expr: n.httpRequestRate, legend: "{{route}} {{status_code}}" }],
+      unit: "reqps",
+    }),
+    timeseries({
+      title: "5xx error ratio (resource routes)",
+      description: "The runbook's failure rate; any value above 0 fires ResourceRequestErrors.",
+      queries: [{ expr: n.errorRatio, legend: "5xx ratio" }],
+      unit: "percentunit",
+      thresholds: ZERO_TOLERANCE,
+    }),
+  ];
+
+  const slo = [
+    timeseries({
+      title: "Error budget burn rate",
+      description:
+        "SLI error ratio divided by the error budget: 1 spends the budget exactly over the SLO period.",
+      queries: pageWindows.map((w) => ({
+        expr: `${sloRecordNames.errorRatio(w)} / on (slo) ${sloRecordNames.errorBudget}`,
+        legend: `{{slo}} ${w}`,
+      })),
+      thresholds: [
+        { value: null, color: "green" },
+        ...params.burnRateWindows
+          .map((w) => w.burnRate)
+          .sort((a, b) => a - b)
+          .map((burnRate, i) => ({
+            value: burnRate,
+            color: ["yellow", "orange", "red", "purple"][i] ?? "red",
+          })),
+      ],
+    }),
+    timeseries({
+      title: `SLI error ratio (${shortest}) vs error budget`,
+      description: "Bad events as a share of all events, next to the budget the objective allows.",
+      queries: [
+        { expr: sloRecordNames.errorRatio(shortest), legend: "{{slo}} error ratio" },
+        { expr: sloRecordNames.errorBudget, legend: "{{slo}} budget" },
+      ],
+      unit: "percentunit",
+    }),
+  ];
+
+  const redis = [
+    timeseries({
+      title: "Redis memory used vs maxmemory",
+      description: "At maxmemory Redis evicts (allkeys-lfu); see the runbook's RedisEvictingKeys.",
+      queries: [
+        { expr: `redis_memory_used_bytes${REDIS}`, legend: "used" },
+        { expr: `redis_memory_max_bytes${REDIS}`, legend: "maxmemory" },
+      ],
+      unit: "bytes",
+      width: 8,
+    }),
+    timeseries({
+      title: "Redis evictions and expirations",
+      description: "Evictions mean the cache is too small; expirations are TTLs running out (normal).",
+      queries: [
+        { expr: n.redisEvictionRate, legend: "evicted/s" },
+        { expr: `sum(rate(redis_expired_keys_total${REDIS}[${RATE}]))`, legend: "expired/s" },
+      ],
+      unit: "ops",
+      width: 8,
+      thresholds: ZERO_TOLERANCE,
+    }),
+    timeseries({
+      title: "Redis keyspace hit ratio",
+      description: "Hits / (hits + misses) as Redis counts them, for all clients.",
+      queries: [{ expr: n.redisHitRatio, legend: "hit ratio" }],
+      unit: "percentunit",
+      min: 0,
+      max: 1,
+      width: 8,
+    }),
+    timeseries({
+      title: "Redis commands per second",
+      description:
+        "Command throughput; flat while the service serves traffic means Redis is out of the path.",
+      queries: [{ expr: `sum(rate(redis_commands_processed_total${REDIS}[${RATE}]))`, legend: "commands/s" }],
+      unit: "ops",
+    }),
+    timeseries({
+      title: "Redis connected clients and up",
+      description: "redis_up is the exporter's view of Redis; clients include the service's connection.",
+      queries: [
+        { expr: `redis_connected_clients${REDIS}`, legend: "clients" },
+        { expr: `redis_up${REDIS}`, legend: "up" },
+      ],
+    }),
+  ];
+
+  const runtime = [
+    timeseries({
+      title: "Event-loop lag p99",
+      description: "A blocked event loop delays every request; the dashed line is the 100 ms p95 target.",
+      queries: [{ expr: `nodejs_eventloop_lag_p99_seconds${SERVICE}`, legend: "{{instance}}" }],
+      unit: "s",
+      thresholds: LATENCY_THRESHOLDS,
+    }),
+    timeseries({
+      title: "GC time share by kind",
+      description: "Seconds of GC per second (the runbook's 'garbage collection pauses').",
+      queries: [
+        {
+          expr: `sum by (kind) (rate(nodejs_gc_duration_seconds_sum${SERVICE}[${RATE}]))`,
+          legend: "{{kind}}",
+        },
+      ],
+      unit: "percentunit",
+    }),
+    timeseries({
+      title: "Memory",
+      description: "Heap used and total, and resident set size.",
+      queries: [
+        { expr: `sum(nodejs_heap_size_used_bytes${SERVICE})`, legend: "heap used" },
+        { expr: `sum(nodejs_heap_size_total_bytes${SERVICE})`, legend: "heap total" },
+        { expr: `sum(process_resident_memory_bytes${SERVICE})`, legend: "rss" },
+      ],
+      unit: "bytes",
+    }),
+    timeseries({
+      title: "CPU",
+      description: "CPU seconds per second (1 = one core).",
+      queries: [{ expr: `sum(rate(process_cpu_seconds_total${SERVICE}[${RATE}]))`, legend: "cpu" }],
+      unit: "percentunit",
+    }),
+  ];
+
+  return assembleDashboard({
+    uid: "mcp-resource-loading",
+    title: "Resource loading",
+    description:
+      "MCP resource loading performance (docs/runbook.md): latency targets, cache, errors, SLOs, Redis, Node runtime.",
+    tags: ["sdlc-resource-stack", "mcp", "runbook"],
+    rows: [
+      { title: "Overview", panels: overview },
+      { title: "Resource loading latency", panels: latency },
+      { title: "Cache", panels: cache },
+      { title: "HTTP", panels: http },
+      { title: "SLOs", panels: slo },
+      { title: "Redis", panels: redis },
+      { title: "Node.js runtime", panels: runtime },
+    ],
+  });
+}

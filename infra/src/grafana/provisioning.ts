@@ -1,0 +1,50 @@
+import { DATASOURCE, GRAFANA_DASHBOARDS_PATH, PROMETHEUS_COMPOSE_URL, SCRAPE_INTERVAL } from "../contract.js";
+
+/**
+ * Grafana provisioning: the Prometheus datasource under the fixed uid every dashboard panel
+ * references, and a file provider for the generated dashboards. Compose mounts
+ * infra/grafana/provisioning at /etc/grafana/provisioning and infra/grafana/dashboards at
+ * GRAFANA_DASHBOARDS_PATH.
+ */
+export function datasourceProvisioning(): unknown {
+  return {
+    apiVersion: 1,
+    datasources: [
+      {
+        name: "Prometheus",
+        uid: DATASOURCE.uid,
+        type: DATASOURCE.type,
+        access: "proxy",
+        url: PROMETHEUS_COMPOSE_URL,
+        isDefault: true,
+        editable: false,
+        jsonData: {
+          // $__rate_interval is derived from this; it must match the scrape interval.
+          timeInterval: SCRAPE_INTERVAL,
+          httpMethod: "POST",
+          prometheusType: "Prometheus",
+          prometheusVersion: "2.42.0",
+        },
+      },
+    ],
+  };
+}
+
+export function dashboardProvisioning(): unknown {
+  return {
+    apiVersion: 1,
+    providers: [
+      {
+        name: "sdlc-resource-stack",
+        orgId: 1,
+        folder: "SDLC resource stack",
+        type: "file",
+        // The files are generated and committed; UI edits would be lost on the next deploy.
+        disableDeletion: true,
+        allowUiUpdates: false,
+        updateIntervalSeconds: 30,
+        options: { path: GRAFANA_DASHBOARDS_PATH, foldersFromFilesStructure: false },
+      },
+    ],
+  };
+}

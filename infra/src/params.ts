@@ -1,0 +1,93 @@
+import { scaleDuration } from "./duration.js";
+
+/** One row of the SRE workbook's multi-window, multi-burn-rate table. */
+export interface BurnRateWindow {
+  readonly severity: "page" | "ticket";
+  /** How many times faster than "exactly exhaust the budget in one SLO period". */
+  readonly burnRate: number;
+  readonly longWindow: string;
+  /** Stops the alert soon after the burn stops (the long window alone would lag for hours). */
+  readonly shortWindow: string;
+}
+
+/**
+ * Every time parameter of the rules: rate windows, `for` durations and SLO windows. The
+ * generator takes these as input, so a drill can build a time-scaled copy with
+ * `scaleParams(DEFAULT_PARAMS, 1 / 60)` instead of editing PromQL. Thresholds (latency,
+ * ratios) are not time and live in targets.ts.
+ */
+export interface RuleParams {
+  /** The runbook's `[5m]`: window of every rate() in the recording rules. */
+  readonly rateWindow: string;
+  /** Rule evaluation interval, written into promtool tests (compose evaluates every 15 s). */
+  readonly evaluationInterval: string;
+  readonly alertFor: {
+    readonly latencyP95: string;
+    readonly latencyP99: string;
+    readonly cacheHitRateLow: string;
+    readonly requestErrors: string;
+    readonly cacheUnavailable: string;
+    readonly redisEvicting: string;
+    readonly serviceDown: string;
+    readonly targetDown: string;
+    readonly sloPage: string;
+    readonly sloTicket: string;
+  };
+  /** SLO period the burn rates are computed against. */
+  readonly sloPeriod: string;
+  readonly burnRateWindows: readonly BurnRateWindow[];
+}
+
+export const DEFAULT_PARAMS: RuleParams = {
+  rateWindow: "5m",
+  evaluationInterval: "1m",
+  alertFor: {
+    // The issue's "p95 > 100 ms for 5 m"; p99 uses the same persistence.
+    latencyP95: "5m",
+    latencyP99: "5m",
+    // A cold cache is expected to miss for about one TTL (300 s) after a restart or flush.
+    cacheHitRateLow: "10m",
+    // "Any 5xx": one error keeps the 5m ratio above 0 for 5 m, so 1 m is enough persistence.
+    requestErrors: "1m",
+    cacheUnavailable: "1m",
+    redisEvicting: "5m",
+    // Rides out one or two failed scrapes (15 s interval) and a rolling restart.
+    serviceDown: "1m",
+    targetDown: "5m",
+    // Burn-rate alerts get their stability from the short window; `for` only absorbs a
+    // single evaluation's noise.
+    sloPage: "2m",
+    sloTicket: "15m",
+  },
+  sloPeriod: "30d",
+  // Google SRE workbook, "Alerting on SLOs", table 5-8 (as Sloth and Pyrra generate it).
+  burnRateWindows: [
+    { severity: "page", burnRate: 14.4, longWindow: "1h", shortWindow: "5m" },
+    { severity: "page", burnRate: 6, longWindow: "6h", shortWindow: "30m" },
+    { severity: "ticket", burnRate: 3, longWindow: "1d", shortWindow: "2h" },
+    { severity: "ticket", burnRate: 1, longWindow: "3d", shortWindow: "6h" },
+  ],
+};
+
+/**
+ * The same rules on a faster clock: every window and `for` multiplied by `factor` (burn
+ * rates stay, because the SLO period scales with them). For drills that must fire an alert
+ * in seconds rather than minutes.
+ */
+export function scaleParams(params: RuleParams, factor: number): RuleParams {
+  const scale = (d: string) => scaleDuration(d, factor);
+  const alertFor = Object.fromEntries(
+    Object.entries(params.alertFor).map(([key, value]) => [key, scale(value)]),
+  ) as unknown as RuleParams["alertFor"];
+  return {
+    rateWindow: scale(params.rateWindow),
+    evaluationInterval: scale(params.evaluationInterval),
+    alertFor,
+    sloPeriod: scale(params.sloPeriod),
+    burnRateWindows: params.burnRateWindows.map((w) => ({
+      ...w,
+      longWindow: scale(w.longWindow),
+      shortWindow: scale(w.shortWindow),
+    })),
+  };
+}

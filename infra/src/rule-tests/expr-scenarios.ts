@@ -1,0 +1,97 @@
+import type { RecordingNames } from "../rules/recording.js";
+import { sloRecordNames } from "../rules/slo.js";
+import { cacheLookups, httpRequests, idleLoadingHistograms, loadingHistogram } from "./series.js";
+import type { ExprTest } from "./types.js";
+
+/**
+ * Values of the recording rules on known inputs, so a wrong aggregation (a lost `by`, a
+ * swapped ratio) fails in promtool before it reaches a dashboard. Worked out by hand from
+ * the bucket edges, as in alert-scenarios.ts.
+ */
+export function exprTests(names: RecordingNames): ExprTest[] {
+  return [
+    {
+      name: "overall p95 interpolates inside the (0.1, 0.15] bucket",
+      series: loadingHistogram(600, [
+        [0.004, 0.9],
+        [0.12, 0.1],
+      ]),
+      expr: names.latency(0.95, "overall"),
+      evalMinutes: 10,
+      expect: [{ labels: names.latency(0.95, "overall"), value: 0.125 }],
+    },
+    {
+      name: "p50 by resource type and cache result keeps both labels",
+      series: [
+        ...loadingHistogram(600, [[0.004, 1]], { resource_type: "patterns", cache_result: "hit" }),
+        ...loadingHistogram(60, [[0.04, 1]], { resource_type: "patterns", cache_result: "miss" }),
+      ],
+      expr: names.latency(0.5, "byTypeAndResult"),
+      evalMinutes: 10,
+      expect: [
+        // Rank 0.5 of loads all in (0.003, 0.005]: 0.003 + 0.5 * 0.002.
+        {
+          labels: `${names.latency(0.5, "byTypeAndResult")}{resource_type="patterns", cache_result="hit"}`,
+          value: 0.004,
+        },
+        // All in (0.03, 0.05]: 0.03 + 0.5 * 0.02.
+        {
+          labels: `${names.latency(0.5, "byTypeAndResult")}{resource_type="patterns", cache_result="miss"}`,
+          value: 0.04,
+        },
+      ],
+    },
+    {
+      name: "hit ratio by resource type",
+      series: [...cacheLookups(300, 100, "sdlc"), ...cacheLookups(100, 300, "templates")],
+      expr: names.hitRatio.byType,
+      evalMinutes: 10,
+      expect: [
+        { labels: `${names.hitRatio.byType}{resource_type="sdlc"}`, value: 0.75 },
+        { labels: `${names.hitRatio.byType}{resource_type="templates"}`, value: 0.25 },
+      ],
+    },
+    {
+      name: "overall hit ratio sums before dividing",
+      series: [...cacheLookups(300, 100, "sdlc"), ...cacheLookups(100, 300, "templates")],
+      expr: names.hitRatio.overall,
+      evalMinutes: 10,
+      expect: [{ labels: names.hitRatio.overall, value: 0.5 }],
+    },
+    {
+      name: "error ratio is 0, not empty, on a healthy service",
+      series: httpRequests("/mcp/resources/sdlc/:name", { "200": 600 }),
+      expr: names.errorRatio,
+      evalMinutes: 10,
+      expect: [{ labels: names.errorRatio, value: 0 }],
+    },
+    {
+      name: "error ratio counts only 5xx on resource routes",
+      series: [
+        // Multiples of 60 per minute: whole rates, so the ratio is exact in floating point.
+        ...httpRequests("/mcp/resources/templates/:artifact_type", { "200": 180, "404": 60, "500": 60 }),
+        ...httpRequests("/metrics", { "200": 4, "500": 4 }),
+      ],
+      expr: names.errorRatio,
+      evalMinutes: 10,
+      expect: [{ labels: names.errorRatio, value: 0.2 }],
+    },
+    {
+      name: "request rate in loads per second",
+      series: idleLoadingHistograms().concat(loadingHistogram(600, [[0.004, 1]])),
+      expr: names.loadRate.overall,
+      evalMinutes: 10,
+      expect: [{ labels: names.loadRate.overall, value: 10 }],
+    },
+    {
+      name: "latency SLI error ratio is the share of loads above 100 ms",
+      series: loadingHistogram(600, [
+        [0.004, 0.75],
+        [0.3, 0.25],
+      ]),
+      expr: sloRecordNames.errorRatio("1h"),
+      evalMinutes: 10,
+      expect: [{ labels: `${sloRecordNames.errorRatio("1h")}{slo="resource-loading-latency"}`, value: 0.25 }],
+    },
+  ];
+}

@@ -1,0 +1,119 @@
+import { LOADING_BUCKETS } from "../../../service/src/metrics.js";
+import { JOBS, METRICS, RESOURCE_TYPES } from "../contract.js";
+
+/**
+ * One promtool input series that moves linearly: `start` at minute 0, then `step` more each
+ * evaluation interval. Counters step by "events per interval", gauges have step 0.
+ */
+export interface SeriesSpec {
+  readonly series: string;
+  readonly start: number;
+  readonly step: number;
+}
+
+export type Labels = Readonly<Record<string, string>>;
+
+const SERVICE_TARGET = { job: JOBS.service, instance: `${JOBS.service}:8000` } as const;
+
+export function seriesName(metric: string, labels: Labels): string {
+  const body = Object.entries(labels)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(", ");
+  return `${metric}{${body}}`;
+}
+
+const clean = (x: number) => Number(x.toFixed(6));
+
+export function counter(metric: string, labels: Labels, perInterval: number): SeriesSpec {
+  return { series: seriesName(metric, labels), start: 0, step: clean(perInterval) };
+}
+
+export function gauge(metric: string, labels: Labels, value: number): SeriesSpec {
+  return { series: seriesName(metric, labels), start: value, step: 0 };
+}
+
+/** A latency mix: [latency in seconds, fraction of requests] pairs; fractions sum to 1. */
+export type LatencyMix = readonly (readonly [seconds: number, fraction: number])[];
+
+/**
+ * The service's loading-latency histogram (its real buckets) for `perInterval` loads per
+ * interval distributed as `mix`. Quantiles then follow from the bucket edges around each
+ * latency, which is how the expected values in the scenarios were worked out.
+ */
+export function loadingHistogram(
+  perInterval: number,
+  mix: LatencyMix,
+  labels: Labels = { resource_type: "sdlc", cache_result: "hit" },
+): SeriesSpec[] {
+  const total = mix.reduce((sum, [, fraction]) => sum + fraction, 0);
+  if (Math.abs(total - 1) > 1e-9) throw new Error(`latency mix fractions sum to ${total}, not 1`);
+  const all = { ...SERVICE_TARGET, ...labels };
+  const atOrBelow = (le: number) =>
+    mix.filter(([seconds]) => seconds <= le).reduce((sum, [, fraction]) => sum + fraction, 0);
+  return [
+    ...LOADING_BUCKETS.map((le) =>
+      counter(`${METRICS.loadingLatency}_bucket`, { ...all, le: String(le) }, perInterval * atOrBelow(le)),
+    ),
+    counter(`${METRICS.loadingLatency}_bucket`, { ...all, le: "+Inf" }, perInterval),
+    counter(`${METRICS.loadingLatency}_count`, all, perInterval),
+  ];
+}
+
+/** The zero-initialised histogram series of an idle service (every type x result, all flat). */
+export function idleLoadingHistograms(): SeriesSpec[] {
+  return RESOURCE_TYPES.flatMap((type) =>
+    (["hit", "miss"] as const).flatMap((result) =>
+      loadingHistogram(0, [[0.001, 1]], { resource_type: type, cache_result: result }),
+    ),
+  );
+}
+
+export function cacheLookups(
+  hitsPerInterval: number,
+  missesPerInterval: number,
+  type = "patterns",
+): SeriesSpec[] {
+  const labels = { ...SERVICE_TARGET, resource_type: type };
+  return [
+    counter(METRICS.cacheHits, labels, hitsPerInterval),
+    counter(METRICS.cacheMisses, labels, missesPerInterval),
+  ];
+}
+
+/** http_request_duration_seconds_count for one route, by status code: {"200": n, "503": m}. */
+export function httpRequests(
+  route: string,
+  perIntervalByStatus: Readonly<Record<string, number>>,
+): SeriesSpec[] {
+  return Object.entries(perIntervalByStatus).map(([status, n]) =>
+    counter(
+      `${METRICS.httpDuration}_count`,
+      { ...SERVICE_TARGET, method: "GET", route, status_code: status },
+      n,
+    ),
+  );
+}
+
+export function up(job: string, instance: string, value: 0 | 1): SeriesSpec {
+  return gauge("up", { job, instance }, value);
+}
+
+export function serviceUp(value: 0 | 1): SeriesSpec {
+  return up(JOBS.service, SERVICE_TARGET.instance, value);
+}
+
+export function cacheUp(value: 0 | 1): SeriesSpec {
+  return gauge(METRICS.cacheUp, SERVICE_TARGET, value);
+}
+
+export function redisUp(value: 0 | 1): SeriesSpec {
+  return gauge("redis_up", { job: JOBS.redis, instance: "redis-exporter:9121" }, value);
+}
+
+export function redisEvictions(perInterval: number): SeriesSpec {
+  return counter(
+    "redis_evicted_keys_total",
+    { job: JOBS.redis, instance: "redis-exporter:9121" },
+    perInterval,
+  );
+}

@@ -1,0 +1,117 @@
+import { JOBS, METRICS, SERVICES } from "../contract.js";
+import type { RuleParams } from "../params.js";
+import { eq, matchers, num } from "../promql.js";
+import { TARGETS } from "../targets.js";
+import type { RecordingNames } from "./recording.js";
+import type { AlertRule, RuleGroup } from "./types.js";
+
+const ms = (seconds: number) => `${num(seconds * 1000)}ms`;
+const pct = (ratio: number) => `${num(ratio * 100)}%`;
+
+/**
+ * Threshold alerts on the runbook's targets. They read the recording rules, so an alert
+ * and the dashboard panel next to it always show the same number.
+ */
+export function thresholdAlertRules(params: RuleParams, rec: RecordingNames): RuleGroup<AlertRule>[] {
+  const w = params.rateWindow;
+  const f = params.alertFor;
+  const minTraffic = num(TARGETS.minRequestRate);
+  const service = SERVICES.resource;
+  const serviceUp = `up${matchers(eq("job", JOBS.service))}`;
+
+  const latency: AlertRule[] = [
+    {
+      alert: "ResourceLoadingLatencyP95High",
+      expr: `${rec.latency(0.95, "overall")} > ${num(TARGETS.latencyP95Seconds)}\nand on ()\n${rec.loadRate.overall} > ${minTraffic}`,
+      for: f.latencyP95,
+      severity: "ticket",
+      service,
+      summary: `p95 resource loading latency above ${ms(TARGETS.latencyP95Seconds)}`,
+      description: `p95 resource loading latency is {{ $value | humanizeDuration }} over the last ${w}, above the runbook's ${ms(TARGETS.latencyP95Seconds)} target, for more than ${f.latencyP95}.`,
+    },
+    {
+      alert: "ResourceLoadingLatencyP99High",
+      expr: `${rec.latency(0.99, "overall")} > ${num(TARGETS.latencyP99Seconds)}\nand on ()\n${rec.loadRate.overall} > ${minTraffic}`,
+      for: f.latencyP99,
+      severity: "ticket",
+      service,
+      summary: `p99 resource loading latency above ${ms(TARGETS.latencyP99Seconds)}`,
+      description: `p99 resource loading latency is {{ $value | humanizeDuration }} over the last ${w}, above the runbook's ${ms(TARGETS.latencyP99Seconds)} target, for more than ${f.latencyP99}.`,
+    },
+  ];
+
+  const cache: AlertRule[] = [
+    {
+      alert: "ResourceCacheHitRateLow",
+      expr: `${rec.hitRatio.overall} < ${num(TARGETS.cacheHitRatioMin)}\nand on ()\n${rec.lookupRate} > ${minTraffic}`,
+      for: f.cacheHitRateLow,
+      severity: "ticket",
+      service,
+      summary: `Cache hit rate below ${pct(TARGETS.cacheHitRatioMin)}`,
+      description: `Only {{ $value | humanizePercentage }} of resource lookups were answered from Redis over the last ${w} (threshold ${pct(TARGETS.cacheHitRatioMin)}, with more than ${minTraffic} lookup/s), for more than ${f.cacheHitRateLow}.`,
+    },
+    {
+      alert: "ResourceCacheUnavailable",
+      // Either side can notice first: the service's own connection state, or the exporter
+      // failing to reach Redis. `by (job)` tells them apart in the alert.
+      expr: `max by (job) (${METRICS.cacheUp}${matchers(eq("job", JOBS.service))}) == 0\nor\nmax by (job) (redis_up${matchers(eq("job", JOBS.redis))}) == 0`,
+      for: f.cacheUnavailable,
+      severity: "ticket",
+      service,
+      summary: "Resource cache (Redis) unavailable",
+      description: `{{ $labels.job }} reports Redis unreachable (up gauge = {{ $value }}) for more than ${f.cacheUnavailable}; every lookup is a miss served from disk.`,
+    },
+  ];
+
+  const availability: AlertRule[] = [
+    {
+      alert: "ResourceRequestErrors",
+      expr: `${rec.errorRatio} > 0`,
+      for: f.requestErrors,
+      severity: "ticket",
+      service,
+      summary: "Resource requests failing with 5xx",
+      description: `{{ $value | humanizePercentage }} of requests to resource routes returned a 5xx over the last ${w} (the runbook's failure-rate target is 0%).`,
+    },
+    {
+      alert: "ResourceServiceDown",
+      // absent(): the target vanished from discovery, which `up == 0` alone cannot see.
+      expr: `${serviceUp} == 0\nor\nabsent(${serviceUp})`,
+      for: f.serviceDown,
+      severity: "page",
+      service,
+      summary: "Resource service down",
+      description: `Prometheus has had no successful scrape of the ${JOBS.service} job{{ with $labels.instance }} at {{ . }}{{ end }} for more than ${f.serviceDown} (up = {{ $value }}; 1 means no target exists at all).`,
+    },
+    {
+      alert: "ScrapeTargetDown",
+      // The service has its own paging alert; every other job gets a ticket, labelled with
+      // the job as its service so inhibition can scope by it.
+      expr: `label_replace(up{job!=${JSON.stringify(JOBS.service)}} == 0, "service", "$1", "job", "(.+)")`,
+      for: f.targetDown,
+      severity: "ticket",
+      serviceFromExpr: true,
+      summary: "Scrape target down",
+      description: `Prometheus cannot scrape {{ $labels.instance }} (job {{ $labels.job }}, up = {{ $value }}) for more than ${f.targetDown}; its metrics and the alerts built on them are blind.`,
+    },
+  ];
+
+  const redis: AlertRule[] = [
+    {
+      alert: "RedisEvictingKeys",
+      expr: `${rec.redisEvictionRate} > 0`,
+      for: f.redisEvicting,
+      severity: "ticket",
+      service: SERVICES.redis,
+      summary: "Redis is evicting cache keys",
+      description: `Redis evicts {{ $value | humanize }} keys/s (average over ${w}) for more than ${f.redisEvicting}: the cache is at maxmemory and drops entries before their TTL.`,
+    },
+  ];
+
+  return [
+    { name: "mcp-resource-loading.latency.alerts", rules: latency },
+    { name: "mcp-resource-loading.cache.alerts", rules: cache },
+    { name: "mcp-resource-service.availability.alerts", rules: availability },
+    { name: "redis.alerts", rules: redis },
+  ];
+}

@@ -1,0 +1,35 @@
+/** The rule shapes the generator works with, close to Prometheus' rule file format. */
+
+export type Severity = "page" | "ticket";
+
+export interface RecordingRule {
+  readonly record: string;
+  readonly expr: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** What the series means; rendered into docs/runbook.md, not into the rule file. */
+  readonly help: string;
+}
+
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly severity: Severity;
+  /**
+   * Static `service` label. Omitted only when the expression itself yields one (e.g.
+   * from `job`), which `serviceFromExpr` states explicitly.
+   */
+  readonly service?: string;
+  readonly serviceFromExpr?: true;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly summary: string;
+  /** Go template; must show the value (`{{ $value ... }}`). */
+  readonly description: string;
+  /** docs/runbook.md heading the runbook_url points to; the alert name unless set. */
+  readonly runbookHeading?: string;
+}
+
+export interface RuleGroup<R> {
+  readonly name: string;
+  readonly rules: readonly R[];
+}

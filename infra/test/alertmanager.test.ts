@@ -1,0 +1,140 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { type AlertmanagerProcess, startAlertmanager } from "../../test/support/alertmanager.js";
+import { run } from "../../test/support/exec.js";
+import { waitFor } from "../../test/support/ports.js";
+import { alertmanagerAlerts, postAlerts } from "../../test/support/prometheus-api.js";
+import { DEFAULT_PARAMS } from "../src/params.js";
+import { CONFIG_PATHS } from "../src/paths.js";
+import { allAlerts, ruleSet } from "../src/rules/index.js";
+
+const CONFIG = CONFIG_PATHS.alertmanager;
+const alertNames = new Set(allAlerts(ruleSet(DEFAULT_PARAMS)).map((a) => a.alert));
+
+async function routeFor(labels: Record<string, string>): Promise<string> {
+  const args = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+  const result = await run("amtool", ["config", "routes", "test", `--config.file=${CONFIG}`, ...args]);
+  expect(result.code, result.stderr).toBe(0);
+  return result.stdout.trim();
+}
+
+describe("alertmanager.yml", () => {
+  it("passes amtool check-config", async () => {
+    const result = await run("amtool", ["check-config", CONFIG]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/SUCCESS/);
+  });
+
+  it("keeps its commented Slack/PagerDuty example valid", async () => {
+    const text = await readFile(CONFIG, "utf8");
+    const example = text
+      .slice(text.indexOf("# Production receivers"))
+      .split("\n")
+      .filter((line) => line.startsWith("#  "))
+      .map((line) => line.slice(3))
+      .join("\n");
+    const receivers = parse(example);
+    expect(receivers.map((r: { name: string }) => r.name)).toEqual(["page", "ticket"]);
+    const dir = await mkdtemp(path.join(tmpdir(), "am-example-"));
+    try {
+      const file = path.join(dir, "alertmanager.yml");
+      await writeFile(file, stringify({ ...parse(text), receivers }));
+      const result = await run("amtool", ["check-config", file]);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("routes by severity", async () => {
+    expect(await routeFor({ alertname: "ResourceServiceDown", severity: "page" })).toBe("page");
+    expect(await routeFor({ alertname: "ResourceCacheHitRateLow", severity: "ticket" })).toBe("ticket");
+    expect(await routeFor({ alertname: "Unlabelled" })).toBe("ticket");
+  });
+
+  it("names only alerts that the rules define in its inhibit rules", async () => {
+    const config = parse(await readFile(CONFIG, "utf8"));
+    const matchers: string[] = config.inhibit_rules.flatMap(
+      (r: { source_matchers: string[]; target_matchers: string[] }) => [
+        ...r.source_matchers,
+        ...r.target_matchers,
+      ],
+    );
+    const named = matchers
+      .map((m) => /^alertname(=~|!~|=|!=)"(.+)"$/.exec(m))
+      .filter((m): m is RegExpExecArray => m !== null);
+    expect(named.length).toBeGreaterThanOrEqual(4);
+    for (const [, , value] of named) {
+      const pattern = new RegExp(`^(?:${value})$`);
+      expect(
+        [...alertNames].some((a) => pattern.test(a)),
+        value,
+      ).toBe(true);
+    }
+  });
+});
+
+describe("inhibition in a running Alertmanager", () => {
+  let am: AlertmanagerProcess;
+  beforeAll(async () => {
+    am = await startAlertmanager();
+  });
+  afterAll(async () => {
+    await am?.stop();
+  });
+
+  const svc = "mcp-resource-service";
+  const alert = (alertname: string, severity: string, extra: Record<string, string> = {}) => ({
+    labels: { alertname, severity, service: svc, ...extra },
+  });
+
+  it("suppresses symptoms of a cache outage and of a service outage, and nothing else", async () => {
+    await postAlerts(am.url, [
+      alert("ResourceCacheUnavailable", "ticket", { job: "redis" }),
+      alert("ResourceCacheHitRateLow", "ticket"),
+      alert("ResourceLatencySLOFastBurn", "page", { slo: "resource-loading-latency" }),
+      alert("ResourceLatencySLOSlowBurn", "ticket", { slo: "resource-loading-latency" }),
+      alert("ResourceAvailabilitySLOSlowBurn", "ticket", { slo: "resource-availability" }),
+      alert("RedisEvictingKeys", "ticket", { service: "redis" }),
+    ]);
+    const state = async () =>
+      Object.fromEntries((await alertmanagerAlerts(am.url)).map((a) => [a.labels.alertname, a.status.state]));
+    const expected = {
+      ResourceCacheUnavailable: "active",
+      ResourceCacheHitRateLow: "suppressed",
+      ResourceLatencySLOFastBurn: "active",
+      ResourceLatencySLOSlowBurn: "suppressed",
+      ResourceAvailabilitySLOSlowBurn: "active",
+      RedisEvictingKeys: "active",
+    };
+    await waitFor("inhibition to settle", async () => isDeepStrictEqual(await state(), expected), {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+    }).catch(async (error) => {
+      throw new Error(`${(error as Error).message}; states: ${JSON.stringify(await state())}`);
+    });
+
+    // The service going down silences the rest of its alerts, but not Redis' own.
+    await postAlerts(am.url, [alert("ResourceServiceDown", "page")]);
+    await waitFor(
+      "service-down inhibition",
+      async () => {
+        const s = await state();
+        return (
+          s.ResourceServiceDown === "active" &&
+          s.ResourceCacheUnavailable === "suppressed" &&
+          s.ResourceLatencySLOFastBurn === "suppressed" &&
+          s.ResourceAvailabilitySLOSlowBurn === "suppressed" &&
+          s.RedisEvictingKeys === "active"
+        );
+      },
+      { timeoutMs: 15_000, intervalMs: 200 },
+    ).catch(async (error) => {
+      throw new Error(`${(error as Error).message}; states: ${JSON.stringify(await state())}`);
+    });
+  }, 60_000);
+});

@@ -1,0 +1,25 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildOutputs, OUTPUT_PATHS, REPO_ROOT } from "../src/outputs.js";
+
+describe("generated observability files", () => {
+  it("match what the TypeScript source generates (run `npm run gen:obs` after editing infra/src)", async () => {
+    const outputs = await buildOutputs();
+    expect(outputs.size).toBeGreaterThan(10);
+    const drifted: string[] = [];
+    for (const [rel, content] of outputs) {
+      const onDisk = await readFile(path.join(REPO_ROOT, rel), "utf8").catch(() => undefined);
+      if (onDisk !== content) drifted.push(rel);
+    }
+    expect(drifted).toEqual([]);
+  });
+
+  it("leave no stale promtool test files behind", async () => {
+    const outputs = await buildOutputs();
+    const onDisk = (await readdir(path.join(REPO_ROOT, OUTPUT_PATHS.ruleTestsDir)))
+      .filter((name) => name.endsWith(".yml"))
+      .map((name) => `${OUTPUT_PATHS.ruleTestsDir}/${name}`);
+    expect(onDisk.filter((rel) => !outputs.has(rel))).toEqual([]);
+  });
+});

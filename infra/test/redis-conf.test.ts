@@ -1,0 +1,36 @@
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "../../test/support/exec.js";
+import { type ConfiguredRedis, REDIS_CONFIG, startConfiguredRedis } from "../../test/support/redis-config.js";
+
+describe("infra/redis/redis.conf", () => {
+  let redis: ConfiguredRedis;
+  beforeAll(async () => {
+    redis = await startConfiguredRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  const configGet = async (key: string) => {
+    const result = await run("redis-cli", ["-p", String(redis.port), "--raw", "config", "get", key]);
+    expect(result.code, result.stderr).toBe(0);
+    return result.stdout.split("\n")[1] ?? "";
+  };
+
+  it("runs on redis-server 7.0 as a bounded, non-persistent LFU cache", async () => {
+    expect(await configGet("maxmemory-policy")).toBe("allkeys-lfu");
+    expect(await configGet("maxmemory")).toBe(String(256 * 1024 * 1024));
+    expect(await configGet("save")).toBe("");
+    expect(await configGet("appendonly")).toBe("no");
+    expect(await configGet("latency-monitor-threshold")).toBe("5");
+    expect(await configGet("lazyfree-lazy-eviction")).toBe("yes");
+  });
+
+  it("gives every setting a one-line why", async () => {
+    const lines = (await readFile(REDIS_CONFIG, "utf8")).split("\n");
+    const directives = lines.map((line, i) => ({ line, i })).filter(({ line }) => /^[a-z]/.test(line));
+    expect(directives.length).toBeGreaterThan(10);
+    for (const { line, i } of directives) expect(lines[i - 1], line).toMatch(/^# \S/);
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * Runs the real Alertmanager with the project's alertmanager.yml on a free loopback port,
+ * clustering off (no gossip port to collide on), webhook receivers pointed at `webhookBaseUrl`.
+ *
+ *   const am = await startAlertmanager({ webhookBaseUrl: "http://127.0.0.1:5001" });
+ *   ... am.url ...  (pass to startPrometheus({ alertmanagerUrl: am.url }))
+ *   await am.stop();
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parse, stringify } from "yaml";
+import { type AlertmanagerRewrite, rewriteAlertmanagerConfig } from "../../infra/src/native-config.js";
+import { CONFIG_PATHS } from "../../infra/src/paths.js";
+import { findBinary } from "./binaries.js";
+import { httpOk, startDaemon } from "./daemon.js";
+import { getFreePort } from "./ports.js";
+
+export const ALERTMANAGER_CONFIG = CONFIG_PATHS.alertmanager;
+
+export interface AlertmanagerOptions {
+  /** Origin every webhook receiver posts to (paths /page, /ticket are kept). */
+  readonly webhookBaseUrl?: string;
+  /** Faster grouping for drills, e.g. { group_wait: "1s", group_interval: "1s" }. */
+  readonly timings?: AlertmanagerRewrite["timings"];
+  readonly configPath?: string;
+}
+
+export interface AlertmanagerProcess {
+  readonly url: string;
+  readonly address: string;
+  readonly dir: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function startAlertmanager(options: AlertmanagerOptions = {}): Promise<AlertmanagerProcess> {
+  const port = await getFreePort();
+  const address = `127.0.0.1:${port}`;
+  const dir = await mkdtemp(path.join(tmpdir(), "alertmanager-"));
+  const config = rewriteAlertmanagerConfig(
+    parse(await readFile(options.configPath ?? ALERTMANAGER_CONFIG, "utf8")),
+    {
+      webhookBaseUrl: options.webhookBaseUrl,
+      timings: options.timings,
+    },
+  );
+  const configFile = path.join(dir, "alertmanager.yml");
+  await writeFile(configFile, stringify(config));
+  const url = `http://${address}`;
+  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    daemon = await startDaemon({
+      name: "alertmanager",
+      command: findBinary(["prometheus-alertmanager", "alertmanager"]),
+      args: [
+        `--config.file=${configFile}`,
+        `--storage.path=${path.join(dir, "data")}`,
+        `--web.listen-address=${address}`,
+        // An empty address disables the gossip cluster (it would bind 0.0.0.0:9094).
+        "--cluster.listen-address=",
+      ],
+      ready: () => httpOk(`${url}/-/ready`),
+    });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url,
+    address,
+    dir,
+    output: daemon.output,
+    async stop() {
+      await daemon.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * Runs the real `prometheus` binary with the project's prometheus.yml, its compose targets
+ * rewritten to loopback addresses (infra/src/native-config.ts), in a throw-away directory.
+ *
+ *   const prom = await startPrometheus({
+ *     scrapeTargets: { "mcp-resource-service": "127.0.0.1:41234", redis: exporter.address },
+ *     alertmanagerUrl: am.url,          // optional; without it alerting is removed
+ *     scrapeInterval: "1s", evaluationInterval: "1s",
+ *   });
+ *   ... prom.url ...
+ *   await prom.stop();
+ *
+ * The `prometheus` job scrapes this instance itself unless given. Jobs of prometheus.yml not in
+ * `scrapeTargets` are dropped (their compose hosts do not resolve here).
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parse, stringify } from "yaml";
+import { JOBS, PROMETHEUS_FEATURE_FLAGS } from "../../infra/src/contract.js";
+import { rewritePrometheusConfig } from "../../infra/src/native-config.js";
+import { CONFIG_PATHS } from "../../infra/src/paths.js";
+import { findBinary } from "./binaries.js";
+import { httpOk, startDaemon } from "./daemon.js";
+import { getFreePort } from "./ports.js";
+
+export const PROMETHEUS_CONFIG = CONFIG_PATHS.prometheus;
+
+export interface PrometheusOptions {
+  /** job -> "127.0.0.1:port" */
+  readonly scrapeTargets: Readonly<Record<string, string>>;
+  /** e.g. http://127.0.0.1:9093 */
+  readonly alertmanagerUrl?: string;
+  /** Rule files (absolute or relative to the config's directory); default: the config's own. */
+  readonly ruleFiles?: readonly string[];
+  /** Scrape interval; tests use "1s" so data appears within seconds. */
+  readonly scrapeInterval?: string;
+  readonly evaluationInterval?: string;
+  /** Defaults to infra/prometheus/prometheus.yml. */
+  readonly configPath?: string;
+  readonly extraArgs?: readonly string[];
+}
+
+export interface PrometheusProcess {
+  /** e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  /** e.g. 127.0.0.1:41234, for scrape targets */
+  readonly address: string;
+  /** The temp dir holding the rewritten config and the TSDB. */
+  readonly dir: string;
+  readonly configFile: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function startPrometheus(options: PrometheusOptions): Promise<PrometheusProcess> {
+  const configPath = options.configPath ?? PROMETHEUS_CONFIG;
+  const port = await getFreePort();
+  const address = `127.0.0.1:${port}`;
+  const dir = await mkdtemp(path.join(tmpdir(), "prometheus-"));
+  const original = parse(await readFile(configPath, "utf8"));
+  const hasSelfJob = (original.scrape_configs ?? []).some(
+    (j: { job_name?: string }) => j.job_name === JOBS.prometheus,
+  );
+  const config = rewritePrometheusConfig(original, {
+    scrapeTargets: { ...(hasSelfJob ? { [JOBS.prometheus]: address } : {}), ...options.scrapeTargets },
+    alertmanagers: options.alertmanagerUrl ? [new URL(options.alertmanagerUrl).host] : [],
+    ruleFiles: options.ruleFiles,
+    configDir: path.dirname(configPath),
+    scrapeInterval: options.scrapeInterval,
+    evaluationInterval: options.evaluationInterval,
+  });
+  const configFile = path.join(dir, "prometheus.yml");
+  await writeFile(configFile, stringify(config));
+
+  const url = `http://${address}`;
+  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    daemon = await startDaemon({
+      name: "prometheus",
+      command: findBinary(["prometheus"]),
+      args: [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${path.join(dir, "data")}`,
+        `--web.listen-address=${address}`,
+        // Lets drills reload a changed config (POST /-/reload) without a restart.
+        "--web.enable-lifecycle",
+        ...PROMETHEUS_FEATURE_FLAGS,
+        ...(options.extraArgs ?? []),
+      ],
+      ready: () => httpOk(`${url}/-/ready`),
+      readyTimeoutMs: 60_000,
+    });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url,
+    address,
+    dir,
+    configFile,
+    output: daemon.output,
+    async stop() {
+      await daemon.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
