@@ -24,6 +24,8 @@ export interface AlertmanagerOptions {
   /** Faster grouping for drills, e.g. { group_wait: "1s", group_interval: "1s" }. */
   readonly timings?: AlertmanagerRewrite["timings"];
   readonly configPath?: string;
+  /** Listen port; a free one when absent. */
+  readonly port?: number;
 }
 
 export interface AlertmanagerProcess {
@@ -35,7 +37,7 @@ export interface AlertmanagerProcess {
 }
 
 export async function startAlertmanager(options: AlertmanagerOptions = {}): Promise<AlertmanagerProcess> {
-  const port = await getFreePort();
+  const port = options.port || (await getFreePort());
   const address = `127.0.0.1:${port}`;
   const dir = await mkdtemp(path.join(tmpdir(), "alertmanager-"));
   const config = rewriteAlertmanagerConfig(

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 
 /** A supervised child process that serves something (Prometheus, Alertmanager, an exporter). */
 export interface Daemon {
@@ -15,6 +16,10 @@ export interface DaemonOptions {
   readonly command: string;
   readonly args: readonly string[];
   readonly cwd?: string;
+  /** The child's environment (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Also append all output to this file (the native stack keeps per-component logs). */
+  readonly logFile?: string;
   /** Resolves true once the daemon serves (e.g. its /-/ready answers 200). */
   readonly ready: () => Promise<boolean>;
   readonly readyTimeoutMs?: number;
@@ -38,11 +43,14 @@ async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const child = spawn(options.command, [...options.args], {
     cwd: options.cwd,
+    env: options.env ?? process.env,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  const log = options.logFile ? createWriteStream(options.logFile, { flags: "a" }) : undefined;
   let output = "";
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-OUTPUT_LIMIT);
+    log?.write(chunk);
   };
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);

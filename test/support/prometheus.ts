@@ -39,6 +39,8 @@ export interface PrometheusOptions {
   /** Defaults to infra/prometheus/prometheus.yml. */
   readonly configPath?: string;
   readonly extraArgs?: readonly string[];
+  /** Listen port; a free one when absent (the native stack passes the contract's 9090). */
+  readonly port?: number;
 }
 
 export interface PrometheusProcess {
@@ -55,7 +57,7 @@ export interface PrometheusProcess {
 
 export async function startPrometheus(options: PrometheusOptions): Promise<PrometheusProcess> {
   const configPath = options.configPath ?? PROMETHEUS_CONFIG;
-  const port = await getFreePort();
+  const port = options.port || (await getFreePort());
   const address = `127.0.0.1:${port}`;
   const dir = await mkdtemp(path.join(tmpdir(), "prometheus-"));
   const original = parse(await readFile(configPath, "utf8"));

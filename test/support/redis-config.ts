@@ -19,8 +19,8 @@ export interface ConfiguredRedis {
   stop(): Promise<void>;
 }
 
-export async function startConfiguredRedis(configPath = REDIS_CONFIG): Promise<ConfiguredRedis> {
-  const port = await getFreePort();
+export async function startConfiguredRedis(configPath = REDIS_CONFIG, port?: number): Promise<ConfiguredRedis> {
+  port ||= await getFreePort();
   const dir = await mkdtemp(path.join(tmpdir(), "redis-"));
   // Command-line options override the file: loopback only, this port, scratch dir.
   const daemon = await startDaemon({

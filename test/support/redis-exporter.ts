@@ -13,8 +13,8 @@ export interface RedisExporterProcess {
   stop(): Promise<void>;
 }
 
-export async function startRedisExporter(redisUrl: string): Promise<RedisExporterProcess> {
-  const port = await getFreePort();
+export async function startRedisExporter(redisUrl: string, port?: number): Promise<RedisExporterProcess> {
+  port ||= await getFreePort();
   const address = `127.0.0.1:${port}`;
   const url = `http://${address}`;
   const daemon = await startDaemon({

@@ -1,0 +1,75 @@
+/**
+ * `npm run stack` / `task stack`: the whole stack until Ctrl-C. With a Docker engine it is
+ * `docker compose up --build`; without one, the native twin from local binaries on the
+ * contract's ports (override with STACK_SERVICE_PORT, STACK_REDIS_PORT, STACK_PROMETHEUS_PORT,
+ * STACK_ALERTMANAGER_PORT, STACK_REDIS_EXPORTER_PORT, STACK_ALERT_WEBHOOK_PORT; 0 = free).
+ */
+import { spawn } from "node:child_process";
+import { REPO_ROOT } from "../../infra/src/paths.js";
+import { chooseProvider } from "./index.js";
+import { startNativeStack } from "./native.js";
+import type { StackPorts, StackUrls } from "./types.js";
+
+const PORT_VARIABLES: Record<keyof StackPorts, string> = {
+  service: "STACK_SERVICE_PORT",
+  redis: "STACK_REDIS_PORT",
+  redisExporter: "STACK_REDIS_EXPORTER_PORT",
+  prometheus: "STACK_PROMETHEUS_PORT",
+  alertmanager: "STACK_ALERTMANAGER_PORT",
+  alertWebhook: "STACK_ALERT_WEBHOOK_PORT",
+};
+
+export function portsFromEnv(env: NodeJS.ProcessEnv): Partial<StackPorts> {
+  const ports: Partial<StackPorts> = {};
+  for (const [key, variable] of Object.entries(PORT_VARIABLES) as Array<[keyof StackPorts, string]>) {
+    const raw = env[variable];
+    if (raw === undefined || raw === "") continue;
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+      throw new Error(`${variable}=${raw}: must be a port number (0 picks a free one)`);
+    }
+    ports[key] = port;
+  }
+  return ports;
+}
+
+function describe(urls: StackUrls): string {
+  const rows: Array<[string, string | undefined, string]> = [
+    ["service", urls.service, "resources, /metrics, /readyz"],
+    ["prometheus", urls.prometheus, "/alerts for alert states, /targets for scrape health"],
+    ["alertmanager", urls.alertmanager, "active and silenced notifications"],
+    ["alert webhook", urls.alertWebhook && `${urls.alertWebhook}/notifications`, "what Alertmanager sent"],
+    ["redis exporter", urls.redisExporter && `${urls.redisExporter}/metrics`, "Redis metrics"],
+    ["redis", urls.redis, "the cache"],
+    ["grafana", urls.grafana, "dashboards (compose only)"],
+  ];
+  return rows
+    .filter(([, url]) => url)
+    .map(([name, url, what]) => `  ${name.padEnd(15)} ${String(url).padEnd(42)} ${what}`)
+    .join("\n");
+}
+
+async function runCompose(): Promise<number> {
+  const child = spawn("docker", ["compose", "up", "--build"], { cwd: REPO_ROOT, stdio: "inherit" });
+  return await new Promise((resolve) => child.on("exit", (code) => resolve(code ?? 1)));
+}
+
+async function runNative(): Promise<number> {
+  const stack = await startNativeStack({ ports: portsFromEnv(process.env) });
+  process.stdout.write(
+    `\nnative stack is up (logs in .stack/logs); Ctrl-C stops it\n${describe(stack.urls)}\n` +
+      "  Grafana is not obtainable as a native binary here; its dashboards run under compose.\n\n",
+  );
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  process.stdout.write("stopping the native stack...\n");
+  await stack.stop();
+  process.stdout.write("stopped\n");
+  return 0;
+}
+
+const provider = await chooseProvider();
+process.stdout.write(`stack provider: ${provider}\n`);
+process.exitCode = provider === "containers" ? await runCompose() : await runNative();

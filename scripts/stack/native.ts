@@ -1,0 +1,143 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { JOBS } from "../../infra/src/contract.js";
+import { REPO_ROOT } from "../../infra/src/paths.js";
+import { type AlertmanagerProcess, startAlertmanager } from "../../test/support/alertmanager.js";
+import { type Daemon, httpOk, startDaemon } from "../../test/support/daemon.js";
+import { getFreePort } from "../../test/support/ports.js";
+import { type PrometheusProcess, startPrometheus } from "../../test/support/prometheus.js";
+import { type ConfiguredRedis, startConfiguredRedis } from "../../test/support/redis-config.js";
+import { type RedisExporterProcess, startRedisExporter } from "../../test/support/redis-exporter.js";
+import {
+  type ComponentName,
+  DEFAULT_PORTS,
+  type Stack,
+  type StackOptions,
+  type StackPorts,
+} from "./types.js";
+
+const SERVICE_ENTRY = path.join(REPO_ROOT, "dist/service/src/main.js");
+const WEBHOOK_ENTRY = path.join(REPO_ROOT, "infra/alert-webhook/server.mjs");
+
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/** Compiles the service once per process, so the stack runs what `npm start` runs. */
+let built = false;
+function buildService(): void {
+  if (built) return;
+  execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: REPO_ROOT, stdio: "inherit" });
+  built = true;
+}
+
+async function resolvePorts(requested: Partial<StackPorts> = {}): Promise<StackPorts> {
+  const ports = { ...DEFAULT_PORTS, ...requested };
+  for (const key of Object.keys(ports) as Array<keyof StackPorts>) {
+    if (ports[key] === 0) ports[key] = await getFreePort();
+  }
+  return ports;
+}
+
+/**
+ * The compose stack's twin from local binaries: redis-server with infra/redis/redis.conf,
+ * the Redis exporter, the service (built dist, as `npm start`), the alert webhook receiver,
+ * Alertmanager and Prometheus with the project's files, compose host names rewritten to
+ * loopback ports. Components start in dependency order and each waits until healthy.
+ */
+export async function startNativeStack(options: StackOptions = {}): Promise<Stack> {
+  buildService();
+  const ports = await resolvePorts(options.ports);
+  const logDir = options.logDir ?? path.join(REPO_ROOT, ".stack/logs");
+  mkdirSync(logDir, { recursive: true });
+  const loopback = (port: number) => `127.0.0.1:${port}`;
+  const urls = {
+    service: `http://${loopback(ports.service)}`,
+    prometheus: `http://${loopback(ports.prometheus)}`,
+    alertmanager: `http://${loopback(ports.alertmanager)}`,
+    alertWebhook: `http://${loopback(ports.alertWebhook)}`,
+    redisExporter: `http://${loopback(ports.redisExporter)}`,
+    redis: `redis://${loopback(ports.redis)}`,
+  };
+
+  const starters: Record<ComponentName, () => Promise<Stoppable>> = {
+    redis: (): Promise<ConfiguredRedis> => startConfiguredRedis(undefined, ports.redis),
+    "redis-exporter": (): Promise<RedisExporterProcess> =>
+      startRedisExporter(urls.redis, ports.redisExporter),
+    service: (): Promise<Daemon> =>
+      startDaemon({
+        name: "mcp-resource-service",
+        command: process.execPath,
+        args: [SERVICE_ENTRY],
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          PORT: String(ports.service),
+          HOST: "127.0.0.1",
+          REDIS_URL: urls.redis,
+          LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+          ...options.serviceEnv,
+        },
+        ready: () => httpOk(`${urls.service}/readyz`),
+        logFile: path.join(logDir, "mcp-resource-service.log"),
+      }),
+    "alert-webhook": (): Promise<Daemon> =>
+      startDaemon({
+        name: "alert-webhook",
+        command: process.execPath,
+        args: [WEBHOOK_ENTRY],
+        env: { ...process.env, PORT: String(ports.alertWebhook), HOST: "127.0.0.1" },
+        ready: () => httpOk(`${urls.alertWebhook}/healthz`),
+        logFile: path.join(logDir, "alert-webhook.log"),
+      }),
+    alertmanager: (): Promise<AlertmanagerProcess> =>
+      startAlertmanager({
+        port: ports.alertmanager,
+        webhookBaseUrl: urls.alertWebhook,
+        ...(options.alertmanagerTimings ? { timings: options.alertmanagerTimings } : {}),
+      }),
+    prometheus: (): Promise<PrometheusProcess> =>
+      startPrometheus({
+        port: ports.prometheus,
+        scrapeTargets: {
+          [JOBS.service]: loopback(ports.service),
+          [JOBS.redis]: loopback(ports.redisExporter),
+          [JOBS.alertmanager]: loopback(ports.alertmanager),
+        },
+        alertmanagerUrl: urls.alertmanager,
+        ...(options.ruleFiles ? { ruleFiles: options.ruleFiles } : {}),
+        ...(options.scrapeInterval ? { scrapeInterval: options.scrapeInterval } : {}),
+        ...(options.evaluationInterval ? { evaluationInterval: options.evaluationInterval } : {}),
+      }),
+  };
+  const order: ComponentName[] = [
+    "redis",
+    "redis-exporter",
+    "service",
+    "alert-webhook",
+    "alertmanager",
+    "prometheus",
+  ];
+  const running = new Map<ComponentName, Stoppable>();
+
+  const startComponent = async (name: ComponentName) => {
+    if (!running.has(name)) running.set(name, await starters[name]());
+  };
+  const stopComponent = async (name: ComponentName) => {
+    const component = running.get(name);
+    running.delete(name);
+    await component?.stop();
+  };
+  const stop = async () => {
+    for (const name of [...order].reverse()) await stopComponent(name);
+  };
+
+  try {
+    for (const name of order) await startComponent(name);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { provider: "native", urls, startComponent, stopComponent, stop };
+}

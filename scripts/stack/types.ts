@@ -1,0 +1,68 @@
+/** The stack's user-facing endpoints, whichever provider runs it. */
+export interface StackUrls {
+  /** The resource service, e.g. http://127.0.0.1:8000 */
+  readonly service: string;
+  readonly prometheus: string;
+  readonly alertmanager: string;
+  /** The demo webhook receiver Alertmanager notifies (GET /notifications lists them). */
+  readonly alertWebhook: string;
+  /** Native only: compose keeps Redis and the exporter on its internal network. */
+  readonly redisExporter?: string;
+  /** redis://host:port; native only. */
+  readonly redis?: string;
+  /** Only the containers provider runs Grafana (it is not obtainable as a native binary here). */
+  readonly grafana?: string;
+}
+
+export type ProviderName = "native" | "containers";
+
+export interface Stack {
+  readonly provider: ProviderName;
+  readonly urls: StackUrls;
+  /** Stops and starts single components, for drills (redis-down, service-down). */
+  stopComponent(name: ComponentName): Promise<void>;
+  startComponent(name: ComponentName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export type ComponentName =
+  | "redis"
+  | "service"
+  | "redis-exporter"
+  | "prometheus"
+  | "alertmanager"
+  | "alert-webhook";
+
+/** Ports of the native stack; 0 picks a free port. Defaults are the contract's. */
+export interface StackPorts {
+  service: number;
+  redis: number;
+  redisExporter: number;
+  prometheus: number;
+  alertmanager: number;
+  alertWebhook: number;
+}
+
+export const DEFAULT_PORTS: Readonly<StackPorts> = Object.freeze({
+  service: 8000,
+  redis: 6379,
+  redisExporter: 9121,
+  prometheus: 9090,
+  alertmanager: 9093,
+  alertWebhook: 5001,
+});
+
+export interface StackOptions {
+  /** native only: ports (0 = free). */
+  ports?: Partial<StackPorts>;
+  /** Extra environment for the service (e.g. FAULTS_ENABLED for drills). */
+  serviceEnv?: Record<string, string>;
+  /** Rule files to load instead of the project's own (drills load a time-scaled copy). */
+  ruleFiles?: string[];
+  scrapeInterval?: string;
+  evaluationInterval?: string;
+  /** Alertmanager grouping timings (drills and tests use seconds). */
+  alertmanagerTimings?: { group_wait?: string; group_interval?: string; repeat_interval?: string };
+  /** Where native component logs go (default .stack/logs). */
+  logDir?: string;
+}
