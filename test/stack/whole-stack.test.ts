@@ -1,0 +1,174 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { JOBS } from "../../infra/src/contract.js";
+import { OUTPUT_PATHS } from "../../infra/src/outputs.js";
+import { DEFAULT_PARAMS } from "../../infra/src/params.js";
+import { REPO_ROOT } from "../../infra/src/paths.js";
+import { allRecordingRules, ruleSet } from "../../infra/src/rules/index.js";
+import { allPanels, loadDashboard, substituteVariables } from "../../infra/test/dashboard-queries.js";
+import { runAutocannon } from "../../loadtest/src/engine-autocannon.js";
+import { getProfile } from "../../loadtest/src/workload.js";
+import { chooseProvider, type Stack, startStack } from "../../scripts/stack/index.js";
+import { waitFor } from "../support/ports.js";
+import { activeTargets, instantQuery } from "../support/prometheus-api.js";
+
+/**
+ * The whole stack, as users run it, under a short load: every target up, every recording
+ * rule and every panel query of the resource dashboard answering with data from the real
+ * Prometheus, and one alert routed end to end to the webhook receiver and resolved.
+ * Native provider here (no Docker engine); the containers provider runs the same file.
+ */
+
+const SLOW = { timeoutMs: 120_000, intervalMs: 1_000 };
+const PROBE_ALERT = "WholeStackProbeCacheDown";
+
+interface Notification {
+  receiver: string;
+  status: string;
+  alerts: Array<{ status: string; labels: Record<string, string> }>;
+}
+
+/** Panels that show alert states are empty while nothing fires; they are checked while one does. */
+const isAlertPanel = (expr: string) => /\bALERTS\b/.test(expr);
+
+async function panelQueries(): Promise<Array<{ panel: string; expr: string }>> {
+  const dashboard = await loadDashboard(OUTPUT_PATHS.resourceDashboard);
+  return allPanels(dashboard).flatMap((panel) =>
+    (panel.targets ?? [])
+      .filter((t) => t.expr)
+      .map((t) => ({ panel: panel.title, expr: substituteVariables(t.expr ?? "") })),
+  );
+}
+
+async function notifications(stack: Stack): Promise<Notification[]> {
+  return (await (await fetch(`${stack.urls.alertWebhook}/notifications`)).json()) as Notification[];
+}
+
+describe("the whole stack", () => {
+  let stack: Stack;
+  let ruleDir: string;
+
+  beforeAll(async () => {
+    const provider = await chooseProvider();
+    console.info(`whole-stack tests: provider=${provider}`);
+    ruleDir = await mkdtemp(path.join(tmpdir(), "stack-rules-"));
+    // A probe alert with no `for`, so the end-to-end test does not wait out production
+    // durations; it rides the same routing tree (severity ticket) as the real alerts.
+    const probeRules = path.join(ruleDir, "probe.yml");
+    await writeFile(
+      probeRules,
+      stringify({
+        groups: [
+          {
+            name: "whole-stack-probe",
+            rules: [
+              {
+                alert: PROBE_ALERT,
+                expr: `mcp_resource_cache_up{job="${JOBS.service}"} == 0`,
+                labels: { severity: "ticket", service: JOBS.service },
+                annotations: { summary: "probe: the service lost Redis", runbook_url: "docs/runbook.md" },
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const productionRules = [OUTPUT_PATHS.recordingRules, OUTPUT_PATHS.alertRules].map((p) =>
+      path.join(REPO_ROOT, p),
+    );
+    stack = await startStack(
+      provider === "native"
+        ? {
+            ports: {
+              service: 0,
+              redis: 0,
+              redisExporter: 0,
+              prometheus: 0,
+              alertmanager: 0,
+              alertWebhook: 0,
+            },
+            ruleFiles: [...productionRules, probeRules],
+            scrapeInterval: "1s",
+            evaluationInterval: "1s",
+            alertmanagerTimings: { group_wait: "1s", group_interval: "1s", repeat_interval: "1h" },
+            logDir: path.join(ruleDir, "logs"),
+          }
+        : {},
+      provider,
+    );
+  }, 240_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    if (ruleDir) await rm(ruleDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it("has every Prometheus target up", async () => {
+    await waitFor(
+      "all targets up",
+      async () => {
+        const targets = await activeTargets(stack.urls.prometheus);
+        return targets.length === Object.keys(JOBS).length && targets.every((t) => t.health === "up");
+      },
+      SLOW,
+    );
+  }, 150_000);
+
+  it("answers every recording rule and every dashboard panel query with data after a short load", async () => {
+    const summary = await runAutocannon({
+      baseUrl: stack.urls.service,
+      profile: { ...getProfile("quick"), users: 10, spawnRate: 10 },
+      durationSeconds: 8,
+      thresholds: [],
+      testId: "whole-stack",
+      seed: 42,
+    });
+    expect(summary.overall.requests).toBeGreaterThan(100);
+    expect(summary.overall.failures).toBe(0);
+
+    const records = [...new Set(allRecordingRules(ruleSet(DEFAULT_PARAMS)).map((r) => r.record))];
+    const queries = (await panelQueries()).filter((q) => !isAlertPanel(q.expr));
+    expect(queries.length).toBeGreaterThan(10);
+    const empty = async () => {
+      const missing: string[] = [];
+      for (const record of records)
+        if ((await instantQuery(stack.urls.prometheus, record)).length === 0) missing.push(record);
+      for (const { panel, expr } of queries) {
+        if ((await instantQuery(stack.urls.prometheus, expr)).length === 0) missing.push(`${panel}: ${expr}`);
+      }
+      return missing;
+    };
+    await waitFor(
+      "recording rules and panel queries to return data",
+      async () => (await empty()).length === 0,
+      SLOW,
+    ).catch(async (error) => {
+      throw new Error(`${(error as Error).message}; still empty:\n  ${(await empty()).join("\n  ")}`);
+    });
+  }, 200_000);
+
+  it("routes an alert end to end to the webhook receiver, and its resolution", async () => {
+    const alertName = stack.provider === "native" ? PROBE_ALERT : "ResourceCacheUnavailable";
+    const seen = (status: string) => async () =>
+      (await notifications(stack)).some((n) =>
+        n.alerts.some((a) => a.labels.alertname === alertName && a.status === status),
+      );
+    await stack.stopComponent("redis");
+    await waitFor(`${alertName} firing at the webhook`, seen("firing"), SLOW);
+    // While it fires, the dashboard's alert-state panels have data too.
+    const alertPanels = (await panelQueries()).filter((q) => isAlertPanel(q.expr));
+    expect(alertPanels.length).toBeGreaterThan(0);
+    for (const { panel, expr } of alertPanels) {
+      expect((await instantQuery(stack.urls.prometheus, expr)).length, panel).toBeGreaterThan(0);
+    }
+    await stack.startComponent("redis");
+    await waitFor(`${alertName} resolved at the webhook`, seen("resolved"), SLOW);
+    const received = (await notifications(stack)).filter((n) =>
+      n.alerts.some((a) => a.labels.alertname === alertName),
+    );
+    expect(received[0]?.receiver).toBe("ticket");
+  }, 300_000);
+});
