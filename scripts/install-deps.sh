@@ -35,3 +35,6 @@ if ! command -v task >/dev/null && [ ! -x "$GOBIN/task" ]; then
   echo "install-deps: go install github.com/go-task/task/v3/cmd/task@${TASK_VERSION}" >&2
   GOFLAGS=-mod=mod go install "github.com/go-task/task/v3/cmd/task@${TASK_VERSION}"
 fi
+
+# Jaeger v2 for the native stack and the tracing tests (cached machine-wide after one build).
+bash "$(dirname "$0")/install-jaeger.sh" >/dev/null

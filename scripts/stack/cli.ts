@@ -17,6 +17,12 @@ const PORT_VARIABLES: Record<keyof StackPorts, string> = {
   prometheus: "STACK_PROMETHEUS_PORT",
   alertmanager: "STACK_ALERTMANAGER_PORT",
   alertWebhook: "STACK_ALERT_WEBHOOK_PORT",
+  jaegerOtlpGrpc: "STACK_JAEGER_OTLP_GRPC_PORT",
+  jaegerOtlpHttp: "STACK_JAEGER_OTLP_HTTP_PORT",
+  jaegerQuery: "STACK_JAEGER_QUERY_PORT",
+  jaegerQueryGrpc: "STACK_JAEGER_QUERY_GRPC_PORT",
+  jaegerHealth: "STACK_JAEGER_HEALTH_PORT",
+  jaegerMetrics: "STACK_JAEGER_METRICS_PORT",
 };
 
 export function portsFromEnv(env: NodeJS.ProcessEnv): Partial<StackPorts> {
@@ -41,6 +47,7 @@ function describe(urls: StackUrls): string {
     ["alert webhook", urls.alertWebhook && `${urls.alertWebhook}/notifications`, "what Alertmanager sent"],
     ["redis exporter", urls.redisExporter && `${urls.redisExporter}/metrics`, "Redis metrics"],
     ["redis", urls.redis, "the cache"],
+    ["jaeger", urls.jaeger && `${urls.jaeger}/api/traces?service=mcp-resource-service`, "traces (query API)"],
     ["grafana", urls.grafana, "dashboards (compose only)"],
   ];
   return rows

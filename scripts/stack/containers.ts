@@ -10,6 +10,7 @@ const COMPOSE_SERVICES: Record<ComponentName, string> = {
   prometheus: "prometheus",
   alertmanager: "alertmanager",
   "alert-webhook": "alert-webhook",
+  jaeger: "jaeger",
 };
 
 /**
@@ -50,6 +51,7 @@ export async function startContainersStack(options: StackOptions = {}): Promise<
       alertmanager: "http://127.0.0.1:9093",
       alertWebhook: "http://127.0.0.1:5001",
       grafana: "http://127.0.0.1:3000",
+      jaeger: "http://127.0.0.1:16686",
     },
     async stopComponent(name) {
       await containerOf(name).stop();

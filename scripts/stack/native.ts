@@ -19,6 +19,15 @@ import {
 
 const SERVICE_ENTRY = path.join(REPO_ROOT, "dist/service/src/main.js");
 const WEBHOOK_ENTRY = path.join(REPO_ROOT, "infra/alert-webhook/server.mjs");
+const TRACING_HOOK = path.join(REPO_ROOT, "dist/service/src/telemetry/register.js");
+const JAEGER_CONFIG = path.join(REPO_ROOT, "infra/jaeger/config.yaml");
+
+/** Builds Jaeger once (cached machine-wide) and returns its path. */
+function jaegerBinary(): string {
+  return execFileSync("bash", [path.join(REPO_ROOT, "scripts/install-jaeger.sh")], {
+    encoding: "utf8",
+  }).trim();
+}
 
 interface Stoppable {
   stop(): Promise<void>;
@@ -59,6 +68,7 @@ export async function startNativeStack(options: StackOptions = {}): Promise<Stac
     alertWebhook: `http://${loopback(ports.alertWebhook)}`,
     redisExporter: `http://${loopback(ports.redisExporter)}`,
     redis: `redis://${loopback(ports.redis)}`,
+    jaeger: `http://${loopback(ports.jaegerQuery)}`,
   };
 
   const starters: Record<ComponentName, () => Promise<Stoppable>> = {
@@ -69,7 +79,8 @@ export async function startNativeStack(options: StackOptions = {}): Promise<Stac
       startDaemon({
         name: "mcp-resource-service",
         command: process.execPath,
-        args: [SERVICE_ENTRY],
+        // As `npm start`: the tracing hook first, exporting to the stack's Jaeger.
+        args: ["--import", TRACING_HOOK, SERVICE_ENTRY],
         cwd: REPO_ROOT,
         env: {
           ...process.env,
@@ -77,10 +88,31 @@ export async function startNativeStack(options: StackOptions = {}): Promise<Stac
           HOST: "127.0.0.1",
           REDIS_URL: urls.redis,
           LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+          OTEL_SERVICE_NAME: "mcp-resource-service",
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://${loopback(ports.jaegerOtlpHttp)}`,
           ...options.serviceEnv,
         },
         ready: () => httpOk(`${urls.service}/readyz`),
         logFile: path.join(logDir, "mcp-resource-service.log"),
+      }),
+    jaeger: (): Promise<Daemon> =>
+      startDaemon({
+        name: "jaeger",
+        command: jaegerBinary(),
+        args: ["--config", JAEGER_CONFIG],
+        env: {
+          PATH: process.env.PATH ?? "",
+          JAEGER_LISTEN_HOST: "127.0.0.1",
+          JAEGER_OTLP_GRPC_PORT: String(ports.jaegerOtlpGrpc),
+          JAEGER_OTLP_HTTP_PORT: String(ports.jaegerOtlpHttp),
+          JAEGER_QUERY_HTTP_PORT: String(ports.jaegerQuery),
+          JAEGER_QUERY_GRPC_PORT: String(ports.jaegerQueryGrpc),
+          JAEGER_HEALTH_PORT: String(ports.jaegerHealth),
+          JAEGER_METRICS_PORT: String(ports.jaegerMetrics),
+        },
+        ready: () => httpOk(`http://${loopback(ports.jaegerHealth)}/status`),
+        readyTimeoutMs: 60_000,
+        logFile: path.join(logDir, "jaeger.log"),
       }),
     "alert-webhook": (): Promise<Daemon> =>
       startDaemon({
@@ -112,6 +144,7 @@ export async function startNativeStack(options: StackOptions = {}): Promise<Stac
       }),
   };
   const order: ComponentName[] = [
+    "jaeger",
     "redis",
     "redis-exporter",
     "service",

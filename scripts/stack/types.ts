@@ -10,6 +10,8 @@ export interface StackUrls {
   readonly redisExporter?: string;
   /** redis://host:port; native only. */
   readonly redis?: string;
+  /** Jaeger's query API and UI (traces of the service's requests). */
+  readonly jaeger?: string;
   /** Only the containers provider runs Grafana (it is not obtainable as a native binary here). */
   readonly grafana?: string;
 }
@@ -31,7 +33,8 @@ export type ComponentName =
   | "redis-exporter"
   | "prometheus"
   | "alertmanager"
-  | "alert-webhook";
+  | "alert-webhook"
+  | "jaeger";
 
 /** Ports of the native stack; 0 picks a free port. Defaults are the contract's. */
 export interface StackPorts {
@@ -41,6 +44,12 @@ export interface StackPorts {
   prometheus: number;
   alertmanager: number;
   alertWebhook: number;
+  jaegerOtlpGrpc: number;
+  jaegerOtlpHttp: number;
+  jaegerQuery: number;
+  jaegerQueryGrpc: number;
+  jaegerHealth: number;
+  jaegerMetrics: number;
 }
 
 export const DEFAULT_PORTS: Readonly<StackPorts> = Object.freeze({
@@ -50,6 +59,12 @@ export const DEFAULT_PORTS: Readonly<StackPorts> = Object.freeze({
   prometheus: 9090,
   alertmanager: 9093,
   alertWebhook: 5001,
+  jaegerOtlpGrpc: 4317,
+  jaegerOtlpHttp: 4318,
+  jaegerQuery: 16686,
+  jaegerQueryGrpc: 16685,
+  jaegerHealth: 13133,
+  jaegerMetrics: 8888,
 });
 
 export interface StackOptions {

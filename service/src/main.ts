@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { startService } from "./service.js";
+import { shutdownTracing } from "./telemetry/shutdown.js";
 
 /** Process entry point: config from the environment, signals to a graceful stop. */
 async function main(): Promise<void> {
@@ -27,13 +28,17 @@ async function main(): Promise<void> {
       logger.error("forced exit after shutdown timeout");
       process.exit(1);
     }, config.shutdownTimeoutMs + 2_000).unref();
-    service.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "error during shutdown");
-        process.exit(1);
-      },
-    );
+    service
+      .close()
+      // Flush the spans of the requests that finished during the drain before exiting.
+      .then(() => shutdownTracing())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, "error during shutdown");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);

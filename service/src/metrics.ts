@@ -33,6 +33,11 @@ export interface ServiceMetrics {
   readonly fileReads: Counter<"resource_type">;
 }
 
+function registered<T extends Histogram<string>>(registry: Registry, metric: T): T {
+  registry.registerMetric(metric);
+  return metric;
+}
+
 /**
  * Creates the contract's metrics on a registry of their own, so that several service
  * instances (tests) can live in one process without clashing in prom-client's global one.
@@ -47,13 +52,20 @@ export function createMetrics(isCacheUp: () => boolean): ServiceMetrics {
 
   const metrics: ServiceMetrics = {
     registry,
-    loadingLatency: new Histogram({
-      name: "mcp_resource_loading_latency_seconds",
-      help: "Resource loading latency from lookup start to finished response body, by resource type and cache result.",
-      labelNames: ["resource_type", "cache_result"],
-      buckets: [...LOADING_BUCKETS],
-      registers: [registry],
-    }),
+    // Observations made in a sampled trace carry its trace_id as an exemplar (OpenMetrics
+    // scrapes only). prom-client refuses exemplars on a registry whose default format is the
+    // classic text, so the histogram is registered by hand: /metrics negotiates the format.
+    loadingLatency: registered(
+      registry,
+      new Histogram({
+        name: "mcp_resource_loading_latency_seconds",
+        help: "Resource loading latency from lookup start to finished response body, by resource type and cache result.",
+        labelNames: ["resource_type", "cache_result"],
+        buckets: [...LOADING_BUCKETS],
+        enableExemplars: true,
+        registers: [],
+      }),
+    ),
     cacheLatency: new Histogram({
       name: "mcp_resource_cache_latency_seconds",
       help: "Redis cache lookup latency, by cache result (errors and timeouts count as miss).",

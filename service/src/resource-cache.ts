@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { createClient, RESP_TYPES } from "redis";
 import type { ServiceMetrics } from "./metrics.js";
+import { recordError, recordingSpan } from "./telemetry/tracing.js";
 
 /**
  * What one cache entry holds: the finished response body and everything a response needs
@@ -129,9 +130,14 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
         } catch (error) {
           metrics.cacheErrors.inc({ operation: "get" });
           logger.debug({ err: String(error), key }, "cache get failed");
+          // On the caller's `resource.load` span: an exception event, not a failed load.
+          const span = recordingSpan();
+          span?.setAttribute("cache.error", error instanceof CacheTimeoutError ? "timeout" : "error");
+          recordError(span, error, true);
         }
       } else {
         metrics.cacheErrors.inc({ operation: "get" });
+        recordingSpan()?.setAttribute("cache.error", "unavailable");
       }
       metrics.cacheLatency.observe(
         { cache_result: found ? "hit" : "miss" },

@@ -1,9 +1,10 @@
 import type { Logger } from "pino";
-import type { ContentStore } from "./content-store.js";
+import { type ContentStore, ResourceNotFoundError } from "./content-store.js";
 import type { ServiceMetrics } from "./metrics.js";
 import { buildBodyEntry } from "./resource-body.js";
 import type { BodyEncoding, BodyEntry, CachedBody, ResourceCache } from "./resource-cache.js";
 import type { ResourceRef } from "./resource-names.js";
+import { exemplarLabels, inSpan, recordingSpan } from "./telemetry/tracing.js";
 
 export interface LoadedResource extends CachedBody {
   readonly cacheResult: "hit" | "miss";
@@ -36,9 +37,24 @@ export function createResourceLoader(deps: ResourceLoaderDeps): ResourceLoader {
     const pending = fillsInFlight.get(ref.cacheKey);
     if (pending) return pending;
     const started = (async () => {
-      const text = await store.read(ref);
+      // Spans of the fill are children of the `resource.load` that started it; loads that
+      // join an in-flight fill have no read span of their own.
+      const text = await inSpan(
+        "content.read",
+        {
+          attributes: { "resource.uri": ref.uri, "file.path": `${ref.segments.join("/")}.md` },
+          isExpected: (error) => error instanceof ResourceNotFoundError,
+        },
+        async (span) => {
+          const read = await store.read(ref);
+          span.setAttribute("file.size", Buffer.byteLength(read));
+          return read;
+        },
+      );
       metrics.fileReads.inc({ resource_type: ref.type });
-      const entry = await buildBodyEntry(ref, text, deps.compressionMinBytes);
+      const entry = await inSpan("resource.encode", { attributes: { "resource.uri": ref.uri } }, () =>
+        buildBodyEntry(ref, text, deps.compressionMinBytes),
+      );
       // The response does not wait for the cache write, but the entry stays shared until
       // Redis has it: a miss that lands in between reuses it instead of reading again.
       void cache.set(ref.cacheKey, entry).finally(() => fillsInFlight.delete(ref.cacheKey));
@@ -49,27 +65,51 @@ export function createResourceLoader(deps: ResourceLoaderDeps): ResourceLoader {
     return started;
   }
 
+  /** Cache-aside with the contract's metrics; runs inside the load's span. */
+  async function loadTimed(ref: ResourceRef, encoding: BodyEncoding): Promise<LoadedResource> {
+    const started = performance.now();
+    const cached = await cache.get(ref.cacheKey, encoding);
+    let loaded: LoadedResource;
+    // The active span is this load's `resource.load` (set before a miss reads the file, so a
+    // missing file's span says miss too).
+    recordingSpan()?.setAttribute("cache.result", cached ? "hit" : "miss");
+    if (cached) {
+      metrics.cacheHits.inc({ resource_type: ref.type });
+      loaded = { ...cached, cacheResult: "hit" };
+    } else {
+      metrics.cacheMisses.inc({ resource_type: ref.type });
+      const entry = await fill(ref);
+      const variant = encoding === "identity" ? undefined : entry[encoding];
+      loaded = variant
+        ? { etag: entry.etag, encoding, bytes: variant, cacheResult: "miss" }
+        : { etag: entry.etag, encoding: "identity", bytes: entry.identity, cacheResult: "miss" };
+    }
+    const seconds = (performance.now() - started) / 1000;
+    // A sampled trace becomes the exemplar of the bucket this observation lands in.
+    const exemplar = exemplarLabels();
+    metrics.loadingLatency.observe({
+      labels: { resource_type: ref.type, cache_result: loaded.cacheResult },
+      value: seconds,
+      // prom-client types exemplar labels with the metric's own label names; any names are valid.
+      ...(exemplar ? { exemplarLabels: exemplar as unknown as Record<"resource_type", string> } : {}),
+    });
+    if (seconds > 0.1)
+      logger.debug({ key: ref.cacheKey, seconds, cache: loaded.cacheResult }, "slow resource load");
+    return loaded;
+  }
+
   return {
-    async load(ref, encoding) {
-      const started = performance.now();
-      const cached = await cache.get(ref.cacheKey, encoding);
-      let loaded: LoadedResource;
-      if (cached) {
-        metrics.cacheHits.inc({ resource_type: ref.type });
-        loaded = { ...cached, cacheResult: "hit" };
-      } else {
-        metrics.cacheMisses.inc({ resource_type: ref.type });
-        const entry = await fill(ref);
-        const variant = encoding === "identity" ? undefined : entry[encoding];
-        loaded = variant
-          ? { etag: entry.etag, encoding, bytes: variant, cacheResult: "miss" }
-          : { etag: entry.etag, encoding: "identity", bytes: entry.identity, cacheResult: "miss" };
-      }
-      const seconds = (performance.now() - started) / 1000;
-      metrics.loadingLatency.observe({ resource_type: ref.type, cache_result: loaded.cacheResult }, seconds);
-      if (seconds > 0.1)
-        logger.debug({ key: ref.cacheKey, seconds, cache: loaded.cacheResult }, "slow resource load");
-      return loaded;
+    load(ref, encoding) {
+      // One `resource.load` span per load: the Redis calls and, on a miss, the file read are
+      // its children. A missing resource (404) is recorded on it but is not a span error.
+      return inSpan(
+        "resource.load",
+        {
+          attributes: { "resource.type": ref.type, "resource.uri": ref.uri, "cache.key": ref.cacheKey },
+          isExpected: (error) => error instanceof ResourceNotFoundError,
+        },
+        () => loadTimed(ref, encoding),
+      );
     },
   };
 }

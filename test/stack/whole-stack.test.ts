@@ -12,6 +12,7 @@ import { allPanels, loadDashboard, substituteVariables } from "../../infra/test/
 import { runAutocannon } from "../../loadtest/src/engine-autocannon.js";
 import { getProfile } from "../../loadtest/src/workload.js";
 import { chooseProvider, type Stack, startStack } from "../../scripts/stack/index.js";
+import { DEFAULT_PORTS } from "../../scripts/stack/types.js";
 import { waitFor } from "../support/ports.js";
 import { activeTargets, instantQuery } from "../support/prometheus-api.js";
 
@@ -82,14 +83,8 @@ describe("the whole stack", () => {
     stack = await startStack(
       provider === "native"
         ? {
-            ports: {
-              service: 0,
-              redis: 0,
-              redisExporter: 0,
-              prometheus: 0,
-              alertmanager: 0,
-              alertWebhook: 0,
-            },
+            // Every port free, Jaeger's included: nothing collides with a stack already running.
+            ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])),
             ruleFiles: [...productionRules, probeRules],
             scrapeInterval: "1s",
             evaluationInterval: "1s",
@@ -149,6 +144,32 @@ describe("the whole stack", () => {
       throw new Error(`${(error as Error).message}; still empty:\n  ${(await empty()).join("\n  ")}`);
     });
   }, 200_000);
+
+  it("finds a request's trace in Jaeger's query API", async () => {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const response = await fetch(`${stack.urls.service}/mcp/resources/templates/adr`, {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    expect(response.status).toBe(200);
+    interface JaegerTrace {
+      data: Array<{ spans: Array<{ operationName: string; tags: Array<{ key: string; value: unknown }> }> }>;
+    }
+    const trace = await waitFor(
+      "the trace in Jaeger",
+      async () => {
+        const found = await fetch(`${stack.urls.jaeger}/api/traces/${traceId}`);
+        if (!found.ok) return undefined;
+        const body = (await found.json()) as JaegerTrace;
+        const spans = body.data[0]?.spans ?? [];
+        return spans.some((s) => s.operationName === "resource.load") ? spans : undefined;
+      },
+      SLOW,
+    );
+    const load = trace.find((s) => s.operationName === "resource.load");
+    expect(load?.tags).toEqual(
+      expect.arrayContaining([expect.objectContaining({ key: "resource.type", value: "templates" })]),
+    );
+  }, 150_000);
 
   it("routes an alert end to end to the webhook receiver, and its resolution", async () => {
     const alertName = stack.provider === "native" ? PROBE_ALERT : "ResourceCacheUnavailable";

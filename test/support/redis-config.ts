@@ -19,7 +19,10 @@ export interface ConfiguredRedis {
   stop(): Promise<void>;
 }
 
-export async function startConfiguredRedis(configPath = REDIS_CONFIG, port?: number): Promise<ConfiguredRedis> {
+export async function startConfiguredRedis(
+  configPath = REDIS_CONFIG,
+  port?: number,
+): Promise<ConfiguredRedis> {
   port ||= await getFreePort();
   const dir = await mkdtemp(path.join(tmpdir(), "redis-"));
   // Command-line options override the file: loopback only, this port, scratch dir.

@@ -6,6 +6,7 @@ import { type ContentStore, ResourceNotFoundError } from "../content-store.js";
 import type { ServiceMetrics } from "../metrics.js";
 import type { ResourceCache } from "../resource-cache.js";
 import type { ResourceLoader } from "../resource-loader.js";
+import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics, renderOpenMetrics } from "../telemetry/openmetrics.js";
 import { HttpProblem, notFound, sendProblem } from "./problem.js";
 import { resourceRoutes } from "./resource-routes.js";
 
@@ -99,8 +100,11 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.get("/metrics", async (req, res) => {
-    const body = await metrics.registry.metrics();
-    res.setHeader("Content-Type", metrics.registry.contentType);
+    // Classic text by default; OpenMetrics (with exemplars) when the scraper asks for it.
+    const openMetrics = prefersOpenMetrics(req.headers.accept);
+    const body = openMetrics ? await renderOpenMetrics(metrics.registry) : await metrics.registry.metrics();
+    res.setHeader("Content-Type", openMetrics ? OPENMETRICS_CONTENT_TYPE : metrics.registry.contentType);
+    res.setHeader("Vary", "Accept");
     res.setHeader("Cache-Control", "no-store");
     res.end(req.method === "HEAD" ? undefined : body);
   });
