@@ -5,6 +5,8 @@ import { parse } from "yaml";
 import {
   DATASOURCE,
   GRAFANA_DASHBOARDS_PATH,
+  JAEGER_COMPOSE_URL,
+  JAEGER_DATASOURCE,
   PROMETHEUS_COMPOSE_URL,
   SCRAPE_INTERVAL,
 } from "../src/contract.js";
@@ -148,7 +150,7 @@ describe("k6 results dashboard", () => {
 describe("Grafana provisioning", () => {
   const read = async (rel: string) => parse(await readFile(path.join(REPO_ROOT, rel), "utf8"));
 
-  it("provisions Prometheus under the uid the dashboards use", async () => {
+  it("provisions Prometheus under the uid the dashboards use, with exemplar links to Jaeger", async () => {
     const ds = await read(OUTPUT_PATHS.datasource);
     expect(ds.apiVersion).toBe(1);
     expect(ds.datasources).toEqual([
@@ -156,8 +158,14 @@ describe("Grafana provisioning", () => {
         uid: DATASOURCE.uid,
         type: "prometheus",
         url: PROMETHEUS_COMPOSE_URL,
-        jsonData: expect.objectContaining({ timeInterval: SCRAPE_INTERVAL }),
+        jsonData: expect.objectContaining({
+          timeInterval: SCRAPE_INTERVAL,
+          exemplarTraceIdDestinations: [
+            expect.objectContaining({ name: "trace_id", datasourceUid: JAEGER_DATASOURCE.uid }),
+          ],
+        }),
       }),
+      expect.objectContaining({ uid: JAEGER_DATASOURCE.uid, type: "jaeger", url: JAEGER_COMPOSE_URL }),
     ]);
   });
 

@@ -30,6 +30,8 @@ import { TARGETS } from "../targets.js";
 export interface Query {
   readonly expr: string;
   readonly legend?: string;
+  /** Ask Prometheus for exemplars (trace ids) with this query; only raw series carry them. */
+  readonly exemplar?: boolean;
 }
 
 export interface PanelSpec {
@@ -69,7 +71,8 @@ function targets(queries: readonly Query[]): DataqueryBuilder[] {
       .datasource(datasource)
       .refId(String.fromCharCode(65 + i))
       .expr(q.expr)
-      .legendFormat(q.legend ?? "__auto"),
+      .legendFormat(q.legend ?? "__auto")
+      .exemplar(q.exemplar ?? false),
   );
 }
 

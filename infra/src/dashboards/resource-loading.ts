@@ -112,6 +112,21 @@ export function resourceLoadingDashboard(rules: RuleSet, params: RuleParams): Da
       thresholds: LATENCY_THRESHOLDS,
     }),
     timeseries({
+      title: "p95 with trace exemplars",
+      description:
+        "p95 from the raw histogram, with exemplars: each dot is a sampled request whose trace opens in Jaeger " +
+        "(needs tracing on: OTEL_EXPORTER_OTLP_ENDPOINT).",
+      queries: [
+        {
+          expr: `histogram_quantile(0.95, sum by (le) (rate(${METRICS.loadingLatency}_bucket${SERVICE}[$__rate_interval])))`,
+          legend: "p95",
+          exemplar: true,
+        },
+      ],
+      unit: "s",
+      thresholds: LATENCY_THRESHOLDS,
+    }),
+    timeseries({
       title: "p99 by resource type",
       description: "Tail latency per resource type; see the runbook's 'High p99' troubleshooting.",
       queries: [{ expr: n.latency(0.99, "byType"), legend: "{{resource_type}}" }],

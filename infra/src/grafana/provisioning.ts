@@ -1,4 +1,11 @@
-import { DATASOURCE, GRAFANA_DASHBOARDS_PATH, PROMETHEUS_COMPOSE_URL, SCRAPE_INTERVAL } from "../contract.js";
+import {
+  DATASOURCE,
+  GRAFANA_DASHBOARDS_PATH,
+  JAEGER_COMPOSE_URL,
+  JAEGER_DATASOURCE,
+  PROMETHEUS_COMPOSE_URL,
+  SCRAPE_INTERVAL,
+} from "../contract.js";
 
 /**
  * Grafana provisioning: the Prometheus datasource under the fixed uid every dashboard panel
@@ -24,7 +31,20 @@ export function datasourceProvisioning(): unknown {
           httpMethod: "POST",
           prometheusType: "Prometheus",
           prometheusVersion: "2.42.0",
+          // Exemplars on latency panels carry the trace id (OpenMetrics scrape): a click opens
+          // the request's trace in Jaeger.
+          exemplarTraceIdDestinations: [
+            { name: "trace_id", datasourceUid: JAEGER_DATASOURCE.uid, urlDisplayLabel: "Trace in Jaeger" },
+          ],
         },
+      },
+      {
+        name: "Jaeger",
+        uid: JAEGER_DATASOURCE.uid,
+        type: JAEGER_DATASOURCE.type,
+        access: "proxy",
+        url: JAEGER_COMPOSE_URL,
+        editable: false,
       },
     ],
   };
