@@ -1,0 +1,16 @@
+/**
+ * k6 load test for the MCP resource service, profile from PROFILE (default quick).
+ *
+ *   BASE_URL=http://127.0.0.1:8000 k6 run loadtest/k6/script.ts
+ *
+ * Environment and outputs: see lib.ts. The CLI (`npm run perf:test -- --engine k6`) also
+ * sets the web dashboard export, CSV output and Prometheus remote write.
+ */
+import { buildTest } from "./lib.ts";
+
+const test = buildTest(__ENV.PROFILE || "quick");
+
+export const options = test.options;
+export const setup = test.setup;
+export const handleSummary = test.handleSummary;
+export default test.iteration;

@@ -1,0 +1,16 @@
+/**
+ * Warmup (runbook: 10 users, spawn 5/s, 30 s): prime the cache.
+ *
+ *   BASE_URL=http://127.0.0.1:8000 k6 run loadtest/k6/warmup.ts
+ *
+ * Environment and outputs: see lib.ts. The CLI (`npm run perf:test -- --engine k6`) also
+ * sets the web dashboard export, CSV output and Prometheus remote write.
+ */
+import { buildTest } from "./lib.ts";
+
+const test = buildTest("warmup");
+
+export const options = test.options;
+export const setup = test.setup;
+export const handleSummary = test.handleSummary;
+export default test.iteration;
