@@ -81,21 +81,23 @@ export async function openContentStore(
     } catch {
       return [];
     }
-    const infos: TemplateFileInfo[] = [];
-    for (const entry of entries.sort()) {
-      if (!entry.endsWith(FILE_EXTENSION)) continue;
-      const name = entry.slice(0, -FILE_EXTENSION.length);
-      if (!isValidResourceName(name)) continue;
-      const resolved = await containedRealPath(path.join(dir, entry));
-      if (!resolved) continue;
-      try {
-        const info = await stat(resolved);
-        if (info.isFile()) infos.push({ name, size: info.size });
-      } catch {
-        // Vanished between readdir and stat: simply not listed.
-      }
-    }
-    return infos;
+    // The files are resolved and stat'ed concurrently; the result keeps the sorted order.
+    const found = await Promise.all(
+      entries.sort().map(async (entry): Promise<TemplateFileInfo | undefined> => {
+        if (!entry.endsWith(FILE_EXTENSION)) return undefined;
+        const name = entry.slice(0, -FILE_EXTENSION.length);
+        if (!isValidResourceName(name)) return undefined;
+        const resolved = await containedRealPath(path.join(dir, entry));
+        if (!resolved) return undefined;
+        try {
+          const info = await stat(resolved);
+          return info.isFile() ? { name, size: info.size } : undefined;
+        } catch {
+          return undefined; // vanished between readdir and stat: simply not listed
+        }
+      }),
+    );
+    return found.filter((info): info is TemplateFileInfo => info !== undefined);
   }
 
   return {

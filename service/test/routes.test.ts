@@ -112,3 +112,37 @@ describe("resource routes", () => {
     expect(response.headers.get("content-type")).toContain("application/problem+json");
   });
 });
+
+describe("template listing cache", () => {
+  it("revalidates with its ETag and shows a new template within the listing TTL", async () => {
+    const { cp, mkdtemp, rm, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { LISTING_TTL_MS } = await import("../src/http/resource-routes.js");
+    const dir = await mkdtemp(path.join(tmpdir(), "content-"));
+    await cp(CONTENT, dir, { recursive: true });
+    const fresh = await startTestService({ LOG_LEVEL: "silent", CONTENT_DIR: dir });
+    try {
+      const first = await fetch(`${fresh.url}/mcp/resources/templates`);
+      const etag = first.headers.get("etag") ?? "";
+      expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+      const revalidated = await fetch(`${fresh.url}/mcp/resources/templates`, {
+        headers: { "If-None-Match": etag },
+      });
+      expect(revalidated.status).toBe(304);
+
+      await writeFile(path.join(dir, "templates", "postmortem.md"), "# Postmortem\n");
+      await new Promise((r) => setTimeout(r, LISTING_TTL_MS + 200));
+      const later = await fetch(`${fresh.url}/mcp/resources/templates`, {
+        headers: { "If-None-Match": etag },
+      });
+      expect(later.status).toBe(200);
+      const names = ((await later.json()) as { resources: Array<{ name: string }> }).resources.map(
+        (r) => r.name,
+      );
+      expect(names).toContain("postmortem");
+    } finally {
+      await fresh.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { type Request, type RequestHandler, type Response, Router } from "express";
 import type { ContentStore } from "../content-store.js";
-import { RESOURCE_MIME_TYPE } from "../resource-body.js";
+import { expiringValue } from "../expiring-value.js";
+import { RESOURCE_MIME_TYPE, strongEtag } from "../resource-body.js";
 import type { ResourceLoader } from "../resource-loader.js";
 import {
   isValidResourceName,
@@ -19,6 +20,9 @@ export interface ResourceRoutesDeps {
   /** Drill faults, run after the route matched so metrics carry the route template. */
   faultMiddleware?: RequestHandler;
 }
+
+/** How stale the template listing may be: a file added or removed shows up within this. */
+export const LISTING_TTL_MS = 2_000;
 
 /** Validates one client-supplied name; anything else is a 400 before it reaches a path or key. */
 function requireName(param: string, value: unknown): string {
@@ -57,6 +61,22 @@ export function resourceRoutes({
 }: ResourceRoutesDeps): Router {
   const router = Router({ caseSensitive: true, strict: true });
   const faults: RequestHandler[] = faultMiddleware ? [faultMiddleware] : [];
+  // The listing is metadata of a directory that changes on deploys, not per request: built
+  // (readdir, realpath and stat per file) at most once per LISTING_TTL_MS, serialized once.
+  const listing = expiringValue(async () => {
+    const templates = await store.listTemplates();
+    const body = Buffer.from(
+      JSON.stringify({
+        resources: templates.map(({ name, size }) => ({
+          uri: templateRef(name).uri,
+          name,
+          mimeType: RESOURCE_MIME_TYPE,
+          size,
+        })),
+      }),
+    );
+    return { body, etag: strongEtag(body) };
+  }, LISTING_TTL_MS);
 
   router.get("/mcp/resources/sdlc/:name", ...faults, async (req, res) => {
     const name = requireName("name", req.params.name);
@@ -71,18 +91,17 @@ export function resourceRoutes({
     await sendResource(req, res, loader, patternRef(language, name));
   });
 
-  router.get("/mcp/resources/templates", ...faults, async (_req, res) => {
-    const templates = await store.listTemplates();
-    const body = {
-      resources: templates.map(({ name, size }) => ({
-        uri: templateRef(name).uri,
-        name,
-        mimeType: RESOURCE_MIME_TYPE,
-        size,
-      })),
-    };
+  router.get("/mcp/resources/templates", ...faults, async (req, res) => {
+    const { body, etag } = await listing.get();
+    res.setHeader("ETag", etag);
     res.setHeader("Cache-Control", "no-cache");
-    res.json(body);
+    if (etagMatches(req.headers["if-none-match"], etag)) {
+      res.status(304).end();
+      return;
+    }
+    res.setHeader("Content-Type", "application/json; charset=utf-8");
+    res.setHeader("Content-Length", body.length);
+    res.status(200).end(req.method === "HEAD" ? undefined : body);
   });
 
   router.get("/mcp/resources/templates/:artifact_type", ...faults, async (req, res) => {

@@ -1,6 +1,7 @@
 import type { Resource } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "pino";
 import { type ContentStore, ResourceNotFoundError } from "../content-store.js";
+import { expiringValue } from "../expiring-value.js";
 import { RESOURCE_MIME_TYPE } from "../resource-body.js";
 import { patternRef, type ResourceRef, sdlcCoreRef, templateRef } from "../resource-names.js";
 
@@ -124,22 +125,5 @@ async function buildCatalog(store: ContentStore, logger: Logger): Promise<Catalo
  * callers share one build; a failed build is not kept.
  */
 export function createCatalogSource(store: ContentStore, logger: Logger, ttlMs: number): CatalogSource {
-  let cached: { catalog: Promise<Catalog>; expiresAt: number } | undefined;
-  return {
-    get() {
-      if (cached && Date.now() < cached.expiresAt) return cached.catalog;
-      // Shared while it builds; the TTL counts from when it is ready.
-      const entry = { catalog: buildCatalog(store, logger), expiresAt: Number.POSITIVE_INFINITY };
-      cached = entry;
-      entry.catalog.then(
-        () => {
-          entry.expiresAt = Date.now() + ttlMs;
-        },
-        () => {
-          if (cached === entry) cached = undefined;
-        },
-      );
-      return entry.catalog;
-    },
-  };
+  return expiringValue(() => buildCatalog(store, logger), ttlMs);
 }
