@@ -37,4 +37,7 @@ if ! command -v task >/dev/null && [ ! -x "$GOBIN/task" ]; then
 fi
 
 # Jaeger v2 for the native stack and the tracing tests (cached machine-wide after one build).
-bash "$(dirname "$0")/install-jaeger.sh" >/dev/null
+# .ci/run builds it in the background while apt and npm ci run, and skips it here.
+if [ "${SKIP_JAEGER_INSTALL:-}" != 1 ]; then
+  bash "$(dirname "$0")/install-jaeger.sh" >/dev/null
+fi
