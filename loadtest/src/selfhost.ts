@@ -5,9 +5,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { getFreePort } from "../../test/support/ports.js";
 
 /** The repository root, whether this runs from loadtest/src (tsx) or dist/loadtest/src. */
 export function repoRoot(): string {
@@ -16,23 +17,8 @@ export function repoRoot(): string {
   return path.resolve(here, up);
 }
 
-export async function getFreePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") {
-        server.close();
-        reject(new Error("could not read the bound port"));
-        return;
-      }
-      const { port } = address;
-      server.close(() => resolve(port));
-    });
-  });
-}
+// One free-port helper for the whole repository (tests, the native stack, load tests).
+export { getFreePort };
 
 async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
