@@ -6,14 +6,14 @@
  *   ... am.url ...  (pass to startPrometheus({ alertmanagerUrl: am.url }))
  *   await am.stop();
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { type AlertmanagerRewrite, rewriteAlertmanagerConfig } from "../../infra/src/native-config.js";
 import { CONFIG_PATHS } from "../../infra/src/paths.js";
 import { findBinary } from "./binaries.js";
-import { httpOk, startDaemon } from "./daemon.js";
+import { httpOk, startDaemonIn } from "./daemon.js";
 import { getFreePort } from "./ports.js";
 
 export const ALERTMANAGER_CONFIG = CONFIG_PATHS.alertmanager;
@@ -50,32 +50,23 @@ export async function startAlertmanager(options: AlertmanagerOptions = {}): Prom
   const configFile = path.join(dir, "alertmanager.yml");
   await writeFile(configFile, stringify(config));
   const url = `http://${address}`;
-  let daemon: Awaited<ReturnType<typeof startDaemon>>;
-  try {
-    daemon = await startDaemon({
-      name: "alertmanager",
-      command: findBinary(["prometheus-alertmanager", "alertmanager"]),
-      args: [
-        `--config.file=${configFile}`,
-        `--storage.path=${path.join(dir, "data")}`,
-        `--web.listen-address=${address}`,
-        // An empty address disables the gossip cluster (it would bind 0.0.0.0:9094).
-        "--cluster.listen-address=",
-      ],
-      ready: () => httpOk(`${url}/-/ready`),
-    });
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
+  const daemon = await startDaemonIn(dir, {
+    name: "alertmanager",
+    command: findBinary(["prometheus-alertmanager", "alertmanager"]),
+    args: [
+      `--config.file=${configFile}`,
+      `--storage.path=${path.join(dir, "data")}`,
+      `--web.listen-address=${address}`,
+      // An empty address disables the gossip cluster (it would bind 0.0.0.0:9094).
+      "--cluster.listen-address=",
+    ],
+    ready: () => httpOk(`${url}/-/ready`),
+  });
   return {
     url,
     address,
     dir,
     output: daemon.output,
-    async stop() {
-      await daemon.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop: () => daemon.stop(),
   };
 }

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
+import { rm } from "node:fs/promises";
 
 /** A supervised child process that serves something (Prometheus, Alertmanager, an exporter). */
 export interface Daemon {
@@ -93,4 +94,28 @@ export async function httpOk(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * startDaemon() for a daemon that lives in a scratch directory (config, TSDB, dump files):
+ * the directory is removed when startup fails and after the daemon stops.
+ */
+export async function startDaemonIn(dir: string, options: DaemonOptions): Promise<Daemon> {
+  const removeDir = () => rm(dir, { recursive: true, force: true });
+  let daemon: Daemon;
+  try {
+    daemon = await startDaemon(options);
+  } catch (error) {
+    await removeDir();
+    throw error;
+  }
+  return {
+    name: daemon.name,
+    pid: daemon.pid,
+    output: daemon.output,
+    async stop(graceMs) {
+      await daemon.stop(graceMs);
+      await removeDir();
+    },
+  };
 }

@@ -13,7 +13,7 @@
  * The `prometheus` job scrapes this instance itself unless given. Jobs of prometheus.yml not in
  * `scrapeTargets` are dropped (their compose hosts do not resolve here).
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
@@ -21,7 +21,7 @@ import { JOBS, PROMETHEUS_FEATURE_FLAGS } from "../../infra/src/contract.js";
 import { rewritePrometheusConfig } from "../../infra/src/native-config.js";
 import { CONFIG_PATHS } from "../../infra/src/paths.js";
 import { findBinary } from "./binaries.js";
-import { httpOk, startDaemon } from "./daemon.js";
+import { httpOk, startDaemonIn } from "./daemon.js";
 import { getFreePort } from "./ports.js";
 
 export const PROMETHEUS_CONFIG = CONFIG_PATHS.prometheus;
@@ -76,36 +76,27 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   await writeFile(configFile, stringify(config));
 
   const url = `http://${address}`;
-  let daemon: Awaited<ReturnType<typeof startDaemon>>;
-  try {
-    daemon = await startDaemon({
-      name: "prometheus",
-      command: findBinary(["prometheus"]),
-      args: [
-        `--config.file=${configFile}`,
-        `--storage.tsdb.path=${path.join(dir, "data")}`,
-        `--web.listen-address=${address}`,
-        // Lets drills reload a changed config (POST /-/reload) without a restart.
-        "--web.enable-lifecycle",
-        ...PROMETHEUS_FEATURE_FLAGS,
-        ...(options.extraArgs ?? []),
-      ],
-      ready: () => httpOk(`${url}/-/ready`),
-      readyTimeoutMs: 60_000,
-    });
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
+  const daemon = await startDaemonIn(dir, {
+    name: "prometheus",
+    command: findBinary(["prometheus"]),
+    args: [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${path.join(dir, "data")}`,
+      `--web.listen-address=${address}`,
+      // Lets drills reload a changed config (POST /-/reload) without a restart.
+      "--web.enable-lifecycle",
+      ...PROMETHEUS_FEATURE_FLAGS,
+      ...(options.extraArgs ?? []),
+    ],
+    ready: () => httpOk(`${url}/-/ready`),
+    readyTimeoutMs: 60_000,
+  });
   return {
     url,
     address,
     dir,
     configFile,
     output: daemon.output,
-    async stop() {
-      await daemon.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop: () => daemon.stop(),
   };
 }

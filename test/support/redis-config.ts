@@ -2,11 +2,11 @@
  * A redis-server running the project's infra/redis/redis.conf (unlike startRedis(), which
  * runs a bare server), on a free loopback port with its working dir in a temp directory.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { CONFIG_PATHS } from "../../infra/src/paths.js";
-import { startDaemon } from "./daemon.js";
+import { startDaemonIn } from "./daemon.js";
 import { getFreePort } from "./ports.js";
 import { redisAnswers } from "./redis.js";
 
@@ -26,22 +26,16 @@ export async function startConfiguredRedis(
   port ||= await getFreePort();
   const dir = await mkdtemp(path.join(tmpdir(), "redis-"));
   // Command-line options override the file: loopback only, this port, scratch dir.
-  const daemon = await startDaemon({
+  const daemon = await startDaemonIn(dir, {
     name: "redis-server",
     command: "redis-server",
     args: [configPath, "--port", String(port), "--bind", "127.0.0.1", "--dir", dir],
     ready: () => redisAnswers(port),
-  }).catch(async (error) => {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
   });
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
     output: daemon.output,
-    async stop() {
-      await daemon.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop: () => daemon.stop(),
   };
 }
