@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from "express";
-import type { Logger } from "pino";
+import { type Logger, pino } from "pino";
 import { pinoHttp } from "pino-http";
 import { type ContentStore, ResourceNotFoundError } from "../content-store.js";
 import type { ServiceMetrics } from "../metrics.js";
@@ -67,9 +67,14 @@ export function createApp(deps: AppDeps): express.Express {
       // costs more CPU than the request itself. Client and server errors always log.
       customLogLevel: (_req, res, error) =>
         error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "debug",
+      // These serializers read only method/url/statusCode, which the raw objects have, so
+      // pino-http need not wrap them: wrapping builds a full std request object (headers,
+      // remote address) for every request's child logger only for it to be thrown away.
+      wrapSerializers: false,
       serializers: {
         req: (req) => ({ method: req.method, url: req.url }),
         res: (res) => ({ statusCode: res.statusCode }),
+        err: pino.stdSerializers.err,
       },
     }),
   );

@@ -1,0 +1,220 @@
+/**
+ * The pieces perf:compare is made of: the URL catalogue, capturing the service's responses,
+ * starting a baseline server child, a closed-loop run (the autocannon engine) and a
+ * fixed-arrival-rate run (autocannon's overallRate), each returning plain figures.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import * as hdr from "hdr-histogram-js";
+import type { BaselineKind, CapturedResponse } from "./compare-server.js";
+import { runAutocannon } from "./engine-autocannon.js";
+import { repoRoot } from "./selfhost.js";
+import {
+  LANGUAGES,
+  PATTERN_NAMES,
+  PROFILES,
+  type Profile,
+  pickRequest,
+  round,
+  seededRandom,
+  TEMPLATE_TYPES,
+} from "./workload.js";
+
+/** The headers autocannon sends for the workload; the capture sends the same ones. */
+export const REQUEST_HEADERS = { accept: "application/json", "user-agent": "mcp-loadtest-autocannon" };
+
+/** Headers copied into the baselines: what shapes the bytes on the wire, nothing per-request. */
+const KEPT_HEADERS = ["content-type", "etag", "cache-control", "vary"];
+
+export const CONNECTIONS = 100;
+
+/** The runbook mix at 100 connections, all opened at once: a ramp would skew short runs. */
+export const COMPARE_PROFILE: Profile = { ...PROFILES.full, spawnRate: CONNECTIONS };
+
+/** Every path+query the workload can produce (see planRequest in workload.ts). */
+export function workloadUrls(): string[] {
+  const urls = ["/mcp/resources/sdlc/core", "/mcp/resources/templates"];
+  for (const name of PATTERN_NAMES)
+    for (const language of LANGUAGES) urls.push(`/mcp/resources/patterns/${name}?language=${language}`);
+  for (const t of TEMPLATE_TYPES) urls.push(`/mcp/resources/templates/${t}`);
+  return urls;
+}
+
+/** GET one URL with node:http (not fetch, which would ask for and undo compression). */
+function get(baseUrl: string, url: string): Promise<CapturedResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${baseUrl}${url}`, { headers: REQUEST_HEADERS, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const headers: Record<string, string> = {};
+        for (const h of KEPT_HEADERS) {
+          const v = res.headers[h];
+          if (typeof v === "string") headers[h] = v;
+        }
+        resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString("base64") });
+      });
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${url}: timeout`)));
+    req.on("error", reject);
+  });
+}
+
+/** Captures every workload URL once (which also warms the service's cache) into a file. */
+export async function captureResponses(baseUrl: string, file: string): Promise<number> {
+  const out: Record<string, CapturedResponse> = {};
+  for (const url of workloadUrls()) {
+    const r = await get(baseUrl, url);
+    if (r.status !== 200) throw new Error(`capture: GET ${url} returned ${r.status}`);
+    out[url] = r;
+  }
+  writeFileSync(file, JSON.stringify(out));
+  return Object.keys(out).length;
+}
+
+export interface Baseline {
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts compare-server.ts in its own Node process and waits for its port. */
+export async function startBaseline(kind: BaselineKind, capturedFile: string): Promise<Baseline> {
+  const entry = path.join(repoRoot(), "loadtest", "src", "compare-server.ts");
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", entry, kind, capturedFile], {
+    cwd: repoRoot(),
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${kind} baseline: no port within 20 s`)), 20_000);
+    let text = "";
+    child.stdout?.on("data", (c: Buffer) => {
+      text += c.toString();
+      const m = /listening (\d+)/.exec(text);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${kind} baseline exited with code ${code}`));
+    });
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    child.kill("SIGTERM");
+    const kill = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(kill);
+  };
+  return { baseUrl: `http://127.0.0.1:${port}`, stop };
+}
+
+export interface RunFigures {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  requests: number;
+  failures: number;
+  failureRate: number;
+  /** 1-minute load average just before and just after the run. */
+  load: { before: number; after: number };
+  /** Top failure reasons, for the notes. */
+  reasons: Record<string, number>;
+}
+
+const load1 = () => round(os.loadavg()[0] ?? 0, 2);
+
+/** Closed loop: 100 connections, no think time, the runbook mix, every response checked. */
+export async function closedLoop(baseUrl: string, seconds: number, testId: string): Promise<RunFigures> {
+  const before = load1();
+  const s = await runAutocannon({
+    baseUrl,
+    profile: COMPARE_PROFILE,
+    durationSeconds: seconds,
+    thresholds: [],
+    testId,
+    seed: 42,
+  });
+  const o = s.overall;
+  return {
+    rps: o.rps,
+    p50: o.p50,
+    p95: o.p95,
+    p99: o.p99,
+    requests: o.requests,
+    failures: o.failures,
+    failureRate: o.failureRate,
+    load: { before, after: load1() },
+    reasons: s.failureReasons,
+  };
+}
+
+/**
+ * Open-ish loop: autocannon paces the 100 connections to `rate` req/s in all. Latency runs
+ * from each request's write to its response (recorded here in µs, not autocannon's 1 ms
+ * buckets); a request that autocannon could not send on time is not charged for the wait.
+ */
+export async function fixedRate(baseUrl: string, rate: number, seconds: number): Promise<RunFigures> {
+  const before = load1();
+  const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000 });
+  let failures = 0;
+  const random = seededRandom(7);
+  const reasons: Record<string, number> = {};
+  const fail = (why: string) => {
+    failures++;
+    reasons[why] = (reasons[why] ?? 0) + 1;
+  };
+  await new Promise<void>((resolve, reject) => {
+    autocannon(
+      {
+        url: baseUrl,
+        connections: CONNECTIONS,
+        pipelining: 1,
+        duration: seconds,
+        overallRate: rate,
+        timeout: 10,
+        requests: [
+          {
+            method: "GET",
+            headers: REQUEST_HEADERS,
+            setupRequest: (req) => ({ ...req, path: pickRequest(random).path }),
+          },
+        ],
+        setupClient: (client) => {
+          client.on("response", (status: number, _bytes: number, ms: number) => {
+            hist.recordValue(Math.max(1, Math.round(ms * 1000)));
+            if (status !== 200) fail(`status ${status}`);
+          });
+          const events = client as NodeJS.EventEmitter;
+          events.on("timeout", () => fail("timeout"));
+          events.on("connError", () => fail("connection error"));
+        },
+      },
+      (error) => (error ? reject(error) : resolve()),
+    );
+  });
+  const n = hist.totalCount;
+  const at = (p: number) => (n === 0 ? 0 : round(hist.getValueAtPercentile(p) / 1000));
+  const requests = n + Object.entries(reasons).reduce((t, [k, v]) => (k.startsWith("status") ? t : t + v), 0);
+  const figures: RunFigures = {
+    rps: round(requests / seconds, 2),
+    p50: at(50),
+    p95: at(95),
+    p99: at(99),
+    requests,
+    failures,
+    failureRate: requests === 0 ? 0 : round(failures / requests, 6),
+    load: { before, after: load1() },
+    reasons,
+  };
+  hist.destroy();
+  return figures;
+}
