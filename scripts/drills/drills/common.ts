@@ -1,0 +1,74 @@
+/** Small helpers the drills share. */
+
+import { markdownTable } from "../../../infra/src/docs/runbook-sections.js";
+import {
+  LANGUAGES,
+  PATTERN_NAMES,
+  type ResourceType,
+  TEMPLATE_TYPES,
+} from "../../../loadtest/src/workload.js";
+import type { DrillContext } from "../drill.js";
+import { failureReasons, phaseStats } from "../load-stats.js";
+
+/**
+ * Latency alerts a drill may see when its fault turns hits into disk reads (every miss reads
+ * and compresses a file): on an idle host they stay quiet, on a busy one (CI running other
+ * tests) they can rightly fire. The runbook says as much: "latency rises under load".
+ */
+export function latencyAlertsAllowed(why: string): Array<{ alert: string; why: string }> {
+  return [
+    "ResourceLoadingLatencyP95High",
+    "ResourceLoadingLatencyP99High",
+    "ResourceLatencySLOFastBurn",
+    "ResourceLatencySLOSlowBurn",
+  ].map((alert) => ({ alert, why }));
+}
+
+/** The contract's cache keys of every shipped resource of the given types. */
+export function cacheKeys(types: readonly ResourceType[]): string[] {
+  const keys: string[] = [];
+  if (types.includes("sdlc")) keys.push("resource:sdlc:core");
+  if (types.includes("patterns")) {
+    for (const language of LANGUAGES)
+      for (const name of PATTERN_NAMES) keys.push(`resource:patterns:${language}:${name}`);
+  }
+  if (types.includes("templates")) for (const t of TEMPLATE_TYPES) keys.push(`resource:templates:${t}`);
+  return keys;
+}
+
+/** Checks that every request sent in [from, to) succeeded. */
+export function checkNoFailures(ctx: DrillContext, name: string, from: number, to = Date.now()): void {
+  const samples = ctx.load.samples(from, to);
+  const stats = phaseStats(samples);
+  const reasons = failureReasons(samples)
+    .map(([r, n]) => `${n}x ${r}`)
+    .join(", ");
+  ctx.check(
+    name,
+    stats.requests > 0 && stats.failures === 0,
+    `${stats.failures} of ${stats.requests} requests failed${reasons ? `: ${reasons}` : ""}`,
+  );
+}
+
+/** A Markdown table laid out as biome formats it, so reports committed as samples stay clean. */
+export const table = markdownTable;
+
+/** "12.3 ms" */
+export const ms = (v: number) => `${v.toFixed(1)} ms`;
+export const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+/** Calls `tick` every `intervalMs` (skipping a beat while one still runs) until stopped. */
+export function every(intervalMs: number, tick: () => Promise<unknown>): () => Promise<void> {
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    running ??= tick()
+      .catch(() => {})
+      .finally(() => {
+        running = undefined;
+      });
+  }, intervalMs);
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

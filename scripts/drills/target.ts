@@ -1,0 +1,147 @@
+/**
+ * The stack a drill runs against. Either the drills start their own native stack (free ports,
+ * faults enabled, the time-scaled rules, second-scale Alertmanager grouping), or they take
+ * a running one by its URLs (compose: `FAULTS_ENABLED=true FAULTS_TOKEN=... docker compose
+ * up`), whose components they stop and start with `docker compose`.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { DEFAULT_PARAMS, type RuleParams } from "../../infra/src/params.js";
+import { REPO_ROOT } from "../../infra/src/paths.js";
+import { type ComponentName, startStack } from "../stack/index.js";
+import { DEFAULT_PORTS } from "../stack/types.js";
+import { FaultsClient } from "./faults-client.js";
+import { composeRedisControl, type RedisControl, redisClientControl } from "./redis-control.js";
+import {
+  DRILL_ALERTMANAGER_TIMINGS,
+  DRILL_EVALUATION_INTERVAL,
+  DRILL_NOTIFY_TIMINGS,
+  DRILL_SCRAPE_INTERVAL,
+  drillParams,
+  type NotifyTimings,
+  productionNotifyTimings,
+  writeDrillRules,
+} from "./time-scale.js";
+
+export interface TargetUrls {
+  readonly service: string;
+  readonly prometheus: string;
+  readonly alertmanager: string;
+  readonly alertWebhook: string;
+}
+
+export interface DrillTarget {
+  readonly description: string;
+  readonly urls: TargetUrls;
+  /** Time parameters of the rules the target's Prometheus evaluates (deadlines follow them). */
+  readonly params: RuleParams;
+  readonly notify: NotifyTimings;
+  readonly redis: RedisControl;
+  readonly faults: FaultsClient;
+  stopComponent(name: ComponentName): Promise<void>;
+  startComponent(name: ComponentName): Promise<void>;
+  /**
+   * Forget earlier drills' alerts: the native target restarts Prometheus (fresh TSDB, so no
+   * rate window still holds the last fault) and Alertmanager (no notification log). A shared
+   * external stack is left alone; alerts already active count as pre-existing instead.
+   */
+  resetAlerting(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface NativeTargetOptions {
+  /** Where component logs go (default: a temp dir, removed on close unless kept). */
+  readonly logDir?: string;
+}
+
+/** A native stack of its own, on free ports, so it never meets a stack already running. */
+export async function startNativeTarget(options: NativeTargetOptions = {}): Promise<DrillTarget> {
+  const dir = await mkdtemp(path.join(tmpdir(), "drills-"));
+  const params = drillParams();
+  try {
+    const ruleFiles = await writeDrillRules(path.join(dir, "rules"), params);
+    const stack = await startStack(
+      {
+        // Every port free (0), whatever components the stack has: never the contract's ports a
+        // running `npm run stack` or a parallel test may hold.
+        ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((k) => [k, 0])),
+        serviceEnv: { FAULTS_ENABLED: "true", LOG_LEVEL: "warn" },
+        ruleFiles,
+        scrapeInterval: DRILL_SCRAPE_INTERVAL,
+        evaluationInterval: DRILL_EVALUATION_INTERVAL,
+        alertmanagerTimings: { ...DRILL_ALERTMANAGER_TIMINGS },
+        logDir: options.logDir ?? path.join(dir, "logs"),
+      },
+      "native",
+    );
+    const redisUrl = stack.urls.redis;
+    if (!redisUrl) throw new Error("the native stack did not report its Redis URL");
+    const redis = redisClientControl(redisUrl);
+    return {
+      description: `native stack (Prometheus ${stack.urls.prometheus}, rules time-scaled)`,
+      urls: stack.urls,
+      params,
+      notify: DRILL_NOTIFY_TIMINGS,
+      redis,
+      faults: new FaultsClient(stack.urls.service),
+      stopComponent: (name) => stack.stopComponent(name),
+      startComponent: (name) => stack.startComponent(name),
+      async resetAlerting() {
+        await stack.stopComponent("prometheus");
+        await stack.stopComponent("alertmanager");
+        await stack.startComponent("alertmanager");
+        await stack.startComponent("prometheus");
+      },
+      async close() {
+        await redis.close();
+        await stack.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export interface ExternalTargetOptions {
+  readonly urls: TargetUrls;
+  readonly faultsToken?: string;
+  /** Reach Redis directly (published port); otherwise `docker compose exec redis redis-cli`. */
+  readonly redisUrl?: string;
+  /** Directory of docker-compose.yml (default: the repository root). */
+  readonly composeDir?: string;
+}
+
+/** docker-compose.yml names its services as the stack module names components, but one. */
+const composeService = (name: ComponentName) => (name === "service" ? "mcp-resource-service" : name);
+
+const run = promisify(execFile);
+
+export async function externalTarget(options: ExternalTargetOptions): Promise<DrillTarget> {
+  const composeDir = options.composeDir ?? REPO_ROOT;
+  const compose = async (...args: string[]) => {
+    await run("docker", ["compose", ...args], { cwd: composeDir });
+  };
+  const redis = options.redisUrl ? redisClientControl(options.redisUrl) : composeRedisControl(composeDir);
+  return {
+    description: `running stack at ${options.urls.service} (components via docker compose in ${composeDir})`,
+    urls: options.urls,
+    // Compose runs the production rules and alertmanager.yml: deadlines in minutes.
+    params: DEFAULT_PARAMS,
+    notify: await productionNotifyTimings(),
+    redis,
+    faults: new FaultsClient(options.urls.service, options.faultsToken),
+    stopComponent: (name) => compose("stop", composeService(name)),
+    // `start`, not `up`: `up` would recreate the container from this shell's environment,
+    // which may lack FAULTS_ENABLED. Readiness is what the drill's recovery check waits for.
+    startComponent: (name) => compose("start", composeService(name)),
+    async resetAlerting() {},
+    async close() {
+      await redis.close();
+    },
+  };
+}
