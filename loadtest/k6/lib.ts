@@ -65,6 +65,8 @@ export function buildTest(profileName: string): K6Test {
   const BASE_URL = target.origin;
   const OUT_DIR = (__ENV.OUT_DIR || "perf-results/k6").replace(/\/+$/, "");
   const TEST_ID = __ENV.TEST_ID || `${profile.name}-k6`;
+  // The MCP scenario: MCP_SHARE=0.3 sends 30% of resource reads as POST /mcp resources/read.
+  const MCP_SHARE = __ENV.MCP_SHARE ? Number(__ENV.MCP_SHARE) : 0;
 
   /** True when a request failed its status or body check (the runbook's failure rate). */
   const requestFailed = new Rate("mcp_request_failed");
@@ -95,7 +97,7 @@ export function buildTest(profileName: string): K6Test {
   }
 
   function iteration(): void {
-    const planned = pickRequest(Math.random);
+    const planned = pickRequest(Math.random, MCP_SHARE);
     const tags = {
       workload: "mcp",
       resource_type: planned.resourceType,
@@ -103,9 +105,9 @@ export function buildTest(profileName: string): K6Test {
       // Group every URL of an endpoint under one name (bounded series in Prometheus).
       name: planned.endpoint,
     };
-    const res = http.get(`${BASE_URL}${planned.path}`, {
+    const res = http.request(planned.method ?? "GET", `${BASE_URL}${planned.path}`, planned.body ?? null, {
       tags,
-      headers: { Accept: "application/json" },
+      headers: planned.headers ?? { Accept: "application/json" },
       timeout: "10s",
     });
     const body = typeof res.body === "string" ? res.body : "";

@@ -33,6 +33,12 @@ export type EngineName = "autocannon" | "k6";
 
 export class UsageError extends Error {}
 
+function mcpShareOf(text: string): number {
+  const share = Number(text);
+  if (!(share >= 0 && share <= 1)) throw new UsageError(`--mcp-share ${text}: must be a number from 0 to 1`);
+  return share;
+}
+
 const HELP = `Usage: tsx loadtest/src/cli.ts [options]
 
   --profile NAME           full | quick | stress | warmup (default quick; env PERF_PROFILE)
@@ -52,6 +58,7 @@ const HELP = `Usage: tsx loadtest/src/cli.ts [options]
                            Quick Performance Check (0% failures, overall p95 < 100 ms) fails it, the
                            rest are reported as WARN (env PERF_GATE)
   --seed N                 repeatable URL sequence (autocannon)
+  --mcp-share F            share (0..1) of resource reads sent over POST /mcp (the MCP scenario)
   --prometheus-rw-url URL  k6 only: also send metrics via Prometheus remote write (env PROMETHEUS_RW_URL)
   --quiet                  no progress lines
   -h, --help
@@ -68,6 +75,8 @@ export interface LoadRunOptions {
   outDir: string;
   testId: string;
   seed?: number;
+  /** Share of resource reads sent over MCP (POST /mcp resources/read). */
+  mcpShare?: number;
   prometheusRwUrl?: string;
   quiet?: boolean;
   signal?: AbortSignal;
@@ -122,6 +131,7 @@ export async function runLoad(opts: LoadRunOptions): Promise<RunSummary> {
       outDir: opts.outDir,
       testId: opts.testId,
       ...(opts.prometheusRwUrl ? { prometheusRwUrl: opts.prometheusRwUrl } : {}),
+      ...(opts.mcpShare !== undefined ? { mcpShare: opts.mcpShare } : {}),
     });
     if (!result.summary) throw new Error(`k6 exited ${result.exitCode} without writing summary.json`);
     // k6's own threshold verdict (exit 99) and ours agree; keep both honest.
@@ -135,6 +145,7 @@ export async function runLoad(opts: LoadRunOptions): Promise<RunSummary> {
     thresholds,
     testId: opts.testId,
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.mcpShare !== undefined ? { mcpShare: opts.mcpShare } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     onProgress: (p) => {
       if (p.second > 0 && (p.second % 5 === 0 || p.second === 1)) {
@@ -163,6 +174,7 @@ export async function main(argv: string[]): Promise<number> {
       threshold: { type: "string", multiple: true },
       gate: { type: "string" },
       seed: { type: "string" },
+      "mcp-share": { type: "string" },
       "prometheus-rw-url": { type: "string" },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -254,6 +266,7 @@ export async function main(argv: string[]): Promise<number> {
       outDir,
       testId,
       ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+      ...(values["mcp-share"] !== undefined ? { mcpShare: mcpShareOf(values["mcp-share"] as string) } : {}),
       ...((values["prometheus-rw-url"] ?? env.PROMETHEUS_RW_URL)
         ? { prometheusRwUrl: (values["prometheus-rw-url"] ?? env.PROMETHEUS_RW_URL) as string }
         : {}),

@@ -46,6 +46,8 @@ export interface AutocannonRunOptions {
   testId: string;
   /** Repeatable URL sequence (per connection, derived from this seed). Default: random. */
   seed?: number;
+  /** Share (0..1) of resource reads sent over POST /mcp instead of REST (the MCP scenario). */
+  mcpShare?: number;
   /** Per-request timeout, seconds. */
   timeoutSeconds?: number;
   /** Called about once a second with progress. */
@@ -265,16 +267,25 @@ export async function runAutocannon(opts: AutocannonRunOptions): Promise<RunSumm
       failure: undefined,
       cache: undefined,
     };
+    const restHeaders = { accept: "application/json", "user-agent": "mcp-loadtest-autocannon" };
     client.setRequests([
       {
         method: "GET",
-        headers: { accept: "application/json", "user-agent": "mcp-loadtest-autocannon" },
+        headers: restHeaders,
         setupRequest: (request) => {
           state.previous = state.current;
-          state.current = pickRequest(random);
+          state.current = pickRequest(random, opts.mcpShare ?? 0);
           state.failure = undefined;
           state.cache = undefined;
-          return { ...request, path: state.current.path };
+          const { path, method = "GET", body, headers } = state.current;
+          return {
+            ...request,
+            path,
+            method,
+            headers: headers ? { ...headers, "user-agent": restHeaders["user-agent"] } : restHeaders,
+            // Explicit, so a GET after an MCP POST on the same connection carries no body.
+            body,
+          };
         },
         onResponse: (status, body, _context, headers) => {
           if (!state.current) return;

@@ -31,6 +31,8 @@ export interface K6RunOptions {
   testId: string;
   /** Prometheus remote-write endpoint, e.g. http://127.0.0.1:9090/api/v1/write. */
   prometheusRwUrl?: string;
+  /** Share of resource reads sent over POST /mcp (MCP_SHARE in the k6 script). */
+  mcpShare?: number;
 }
 
 export interface K6RunResult {
@@ -60,6 +62,7 @@ export async function runK6(opts: K6RunOptions): Promise<K6RunResult> {
     K6_WEB_DASHBOARD_PORT: "-1",
     K6_WEB_DASHBOARD_EXPORT: path.join(outDir, "k6-dashboard.html"),
   };
+  if (opts.mcpShare !== undefined) env.MCP_SHARE = String(opts.mcpShare);
   if (opts.prometheusRwUrl) {
     args.push("--out", "experimental-prometheus-rw", "--tag", `testid=${opts.testId}`);
     env.K6_PROMETHEUS_RW_SERVER_URL = opts.prometheusRwUrl;

@@ -41,7 +41,7 @@ export const RESOURCE_TYPES = ["sdlc", "patterns", "templates"] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 /** Finer than resource_type: the four request kinds of the runbook's load distribution. */
-export const ENDPOINTS = ["sdlc_core", "pattern", "template", "template_listing"] as const;
+export const ENDPOINTS = ["sdlc_core", "pattern", "template", "template_listing", "mcp_read"] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 // ---------------------------------------------------------------------------------------
@@ -94,7 +94,10 @@ export const TEMPLATE_WEIGHTS: Readonly<Record<TemplateType, number>> = {
   "incident-review": 5,
 };
 
-export type Expectation = { readonly kind: "resource"; readonly uri: string } | { readonly kind: "listing" };
+export type Expectation =
+  | { readonly kind: "resource"; readonly uri: string }
+  | { readonly kind: "listing" }
+  | { readonly kind: "mcp"; readonly uri: string };
 
 /** One request the workload decided to make. */
 export interface PlannedRequest {
@@ -103,6 +106,40 @@ export interface PlannedRequest {
   /** Path and query, to append to BASE_URL. */
   readonly path: string;
   readonly expect: Expectation;
+  /** GET unless said otherwise; MCP reads are a JSON-RPC POST. */
+  readonly method?: "GET" | "POST";
+  readonly body?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+// ---------------------------------------------------------------------------------------
+// The MCP scenario: the same resources read over POST /mcp (JSON-RPC resources/read)
+// ---------------------------------------------------------------------------------------
+
+/**
+ * The wire form of an MCP `resources/read`, as service/src/mcp/wire.ts defines it. This
+ * module must import nothing (k6 loads it as it is), so it restates the few lines;
+ * test/workload.test.ts fails when the two differ.
+ */
+export const MCP_READ_HEADERS: Readonly<Record<string, string>> = {
+  "Content-Type": "application/json",
+  Accept: "application/json, text/event-stream",
+  "MCP-Protocol-Version": "2025-11-25",
+};
+
+/** The same resource as `planned`, read over MCP instead of its REST route. */
+export function asMcpRead(planned: PlannedRequest): PlannedRequest {
+  if (planned.expect.kind !== "resource") throw new Error(`${planned.endpoint} has no MCP form`);
+  const { uri } = planned.expect;
+  return {
+    endpoint: "mcp_read",
+    resourceType: planned.resourceType,
+    path: "/mcp",
+    method: "POST",
+    headers: MCP_READ_HEADERS,
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "resources/read", params: { uri } }),
+    expect: { kind: "mcp", uri },
+  };
 }
 
 export type Random = () => number;
@@ -186,12 +223,23 @@ export function planRequest(endpoint: Endpoint, random: Random): PlannedRequest 
         path: "/mcp/resources/templates",
         expect: { kind: "listing" },
       };
+    case "mcp_read": {
+      // A resource by the runbook's weights (the listing has no MCP read form).
+      let planned = pickRequest(random);
+      while (planned.expect.kind !== "resource") planned = pickRequest(random);
+      return asMcpRead(planned);
+    }
   }
 }
 
-/** Picks the next request by the access pattern's weights. */
-export function pickRequest(random: Random = Math.random): PlannedRequest {
-  return planRequest(choose(ENDPOINT_TABLE, random).endpoint, random);
+/**
+ * Picks the next request by the access pattern's weights. `mcpShare` (0..1) mixes the MCP
+ * scenario in: that share of resource reads goes to POST /mcp instead of the REST route.
+ */
+export function pickRequest(random: Random = Math.random, mcpShare = 0): PlannedRequest {
+  const planned = planRequest(choose(ENDPOINT_TABLE, random).endpoint, random);
+  if (mcpShare > 0 && planned.expect.kind === "resource" && random() < mcpShare) return asMcpRead(planned);
+  return planned;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -215,6 +263,12 @@ export function checkResponse(expect: Expectation, status: number, body: string)
     return "body: not JSON";
   }
   if (!isObject(parsed)) return "body: not a JSON object";
+  if (expect.kind === "mcp") {
+    // JSON-RPC: errors come back as 200 with an `error` member.
+    if (isObject(parsed.error)) return `mcp error ${String(parsed.error.code)}`;
+    if (!isObject(parsed.result)) return "body: JSON-RPC result missing";
+    return checkResponse({ kind: "resource", uri: expect.uri }, status, JSON.stringify(parsed.result));
+  }
   if (expect.kind === "listing") {
     const resources = parsed.resources;
     if (!Array.isArray(resources) || resources.length === 0) return "body: resources[] missing or empty";

@@ -40,7 +40,13 @@ function endpointOf(url: URL): { endpoint: Endpoint; uri?: string } | undefined 
 const stubs: Stub[] = [];
 
 async function startStub(opts: StubOptions = {}): Promise<Stub> {
-  const served: Record<Endpoint, number> = { sdlc_core: 0, pattern: 0, template: 0, template_listing: 0 };
+  const served: Record<Endpoint, number> = {
+    sdlc_core: 0,
+    pattern: 0,
+    template: 0,
+    template_listing: 0,
+    mcp_read: 0,
+  };
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const route = endpointOf(url);

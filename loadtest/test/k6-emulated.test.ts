@@ -29,7 +29,8 @@ const fakeK6: Plugin = {
                return ok;
              }
              export function fail(message) { throw new Error(message); }`,
-        "k6/http": "export default { get: (url, params) => globalThis.__k6.get(url, params) };",
+        "k6/http":
+          "export default { get: (url, params) => globalThis.__k6.get(url, params), request: (method, url, body, params) => globalThis.__k6.get(url, params) };",
         "k6/metrics": `class Metric {
                constructor(name, isTime) { this.name = name; this.isTime = isTime; }
                add(value, tags) { globalThis.__k6.samples.push({ metric: this.name, value, tags }); }

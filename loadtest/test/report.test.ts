@@ -53,6 +53,7 @@ function fixture(gate: "all" | "ci"): RunSummary {
       pattern: stats(20, 330),
       template: stats(30, 170),
       template_listing: stats(90, 80, 1),
+      mcp_read: emptyStats(),
     },
     byCacheResult: { hit: stats(10, 980), miss: stats(50, 20) },
     failureReasons: { "status 500": 1 },
