@@ -77,9 +77,14 @@ describe("the MCP scenario against the real service", () => {
     expect(summary.byEndpoint.mcp_read.failures).toBe(0);
     expect(summary.overall.failures).toBe(0);
     const exposition = await scrape(t.url);
-    expect(
-      sampleValue(exposition, "http_request_duration_seconds_count", { route: "/mcp", status_code: "200" }),
-    ).toBe(summary.byEndpoint.mcp_read.requests);
+    // The server saw every recorded MCP read, plus at most one in flight per connection when
+    // the run stopped (sent, answered after autocannon stopped recording).
+    const served = sampleValue(exposition, "http_request_duration_seconds_count", {
+      route: "/mcp",
+      status_code: "200",
+    });
+    expect(served).toBeGreaterThanOrEqual(summary.byEndpoint.mcp_read.requests);
+    expect(served).toBeLessThanOrEqual(summary.byEndpoint.mcp_read.requests + 4);
     expect(sampleValue(exposition, "mcp_resource_cache_hits_total")).toBeGreaterThan(0);
   }, 30_000);
 });
