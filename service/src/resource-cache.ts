@@ -74,14 +74,14 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
   let lastErrorLog = 0;
   client.on("ready", () => {
     wasReady = true;
-    logger.info({ redis: redact(options.url) }, "cache connected");
+    logger.info({ redis: redactRedisUrl(options.url) }, "cache connected");
   });
   client.on("error", (error: Error) => {
     // Without a listener node-redis would throw; log at most once a second while down.
     const now = Date.now();
     if (now - lastErrorLog > 1_000) {
       lastErrorLog = now;
-      logger.warn({ err: error.message, redis: redact(options.url) }, "cache unavailable, serving from disk");
+      logger.warn({ err: error.message, redis: redactRedisUrl(options.url) }, "cache unavailable, serving from disk");
     }
   });
   client.on("reconnecting", () => {
@@ -179,6 +179,6 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
 }
 
 /** Never log a password embedded in REDIS_URL. */
-function redact(url: string): string {
+export function redactRedisUrl(url: string): string {
   return url.replace(/\/\/([^@/]*)@/, "//***@");
 }

@@ -7,7 +7,7 @@ import { FaultInjector } from "./faults.js";
 import { createApp } from "./http/app.js";
 import { createMcpRouter } from "./mcp/router.js";
 import { createMetrics, type ServiceMetrics } from "./metrics.js";
-import { createResourceCache } from "./resource-cache.js";
+import { createResourceCache, redactRedisUrl } from "./resource-cache.js";
 import { createResourceLoader } from "./resource-loader.js";
 
 export interface RunningService {
@@ -69,7 +69,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   logger.info(
-    { url, contentDir: store.root, redis: config.redisUrl.replace(/\/\/([^@/]*)@/, "//***@") },
+    { url, contentDir: store.root, redis: redactRedisUrl(config.redisUrl) },
     "service listening",
   );
 
