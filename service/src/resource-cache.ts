@@ -81,7 +81,10 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
     const now = Date.now();
     if (now - lastErrorLog > 1_000) {
       lastErrorLog = now;
-      logger.warn({ err: error.message, redis: redactRedisUrl(options.url) }, "cache unavailable, serving from disk");
+      logger.warn(
+        { err: error.message, redis: redactRedisUrl(options.url) },
+        "cache unavailable, serving from disk",
+      );
     }
   });
   client.on("reconnecting", () => {

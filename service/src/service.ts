@@ -68,10 +68,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const { port } = server.address() as AddressInfo;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  logger.info(
-    { url, contentDir: store.root, redis: redactRedisUrl(config.redisUrl) },
-    "service listening",
-  );
+  logger.info({ url, contentDir: store.root, redis: redactRedisUrl(config.redisUrl) }, "service listening");
 
   let closing: Promise<void> | undefined;
   const close = () => {
