@@ -1,15 +1,14 @@
 /**
  * The pieces perf:compare is made of: the URL catalogue, capturing the service's responses,
  * starting a baseline server child, a closed-loop run (the autocannon engine) and a
- * fixed-arrival-rate run (autocannon's overallRate), each returning plain figures.
+ * constant-arrival-rate run (arrival-rate.ts), each returning plain figures.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import autocannon from "autocannon";
-import * as hdr from "hdr-histogram-js";
+import { constantArrivalRate } from "./arrival-rate.js";
 import type { BaselineKind, CapturedResponse } from "./compare-server.js";
 import { runAutocannon } from "./engine-autocannon.js";
 import { repoRoot } from "./selfhost.js";
@@ -128,6 +127,8 @@ export interface RunFigures {
   load: { before: number; after: number };
   /** Top failure reasons, for the notes. */
   reasons: Record<string, number>;
+  /** Fixed-rate runs: p99 of how late the generator sent against schedule, ms. */
+  sendLagP99?: number;
 }
 
 const load1 = () => round(os.loadavg()[0] ?? 0, 2);
@@ -158,63 +159,39 @@ export async function closedLoop(baseUrl: string, seconds: number, testId: strin
 }
 
 /**
- * Open-ish loop: autocannon paces the 100 connections to `rate` req/s in all. Latency runs
- * from each request's write to its response (recorded here in µs, not autocannon's 1 ms
- * buckets); a request that autocannon could not send on time is not charged for the wait.
+ * Open loop at a constant arrival rate (see arrival-rate.ts): requests are spaced evenly,
+ * up to 100 in flight. Latency runs from each request's send to the end of its body, as k6
+ * measures it; an arrival that finds all connections busy is dropped and counted as a failure.
  */
 export async function fixedRate(baseUrl: string, rate: number, seconds: number): Promise<RunFigures> {
   const before = load1();
-  const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000 });
-  let failures = 0;
   const random = seededRandom(7);
-  const reasons: Record<string, number> = {};
-  const fail = (why: string) => {
-    failures++;
-    reasons[why] = (reasons[why] ?? 0) + 1;
-  };
-  await new Promise<void>((resolve, reject) => {
-    autocannon(
-      {
-        url: baseUrl,
-        connections: CONNECTIONS,
-        pipelining: 1,
-        duration: seconds,
-        overallRate: rate,
-        timeout: 10,
-        requests: [
-          {
-            method: "GET",
-            headers: REQUEST_HEADERS,
-            setupRequest: (req) => ({ ...req, path: pickRequest(random).path }),
-          },
-        ],
-        setupClient: (client) => {
-          client.on("response", (status: number, _bytes: number, ms: number) => {
-            hist.recordValue(Math.max(1, Math.round(ms * 1000)));
-            if (status !== 200) fail(`status ${status}`);
-          });
-          const events = client as NodeJS.EventEmitter;
-          events.on("timeout", () => fail("timeout"));
-          events.on("connError", () => fail("connection error"));
-        },
-      },
-      (error) => (error ? reject(error) : resolve()),
-    );
+  const r = await constantArrivalRate({
+    baseUrl,
+    rate,
+    seconds,
+    maxInFlight: CONNECTIONS,
+    headers: REQUEST_HEADERS,
+    nextPath: () => pickRequest(random).path,
   });
-  const n = hist.totalCount;
-  const at = (p: number) => (n === 0 ? 0 : round(hist.getValueAtPercentile(p) / 1000));
-  const requests = n + Object.entries(reasons).reduce((t, [k, v]) => (k.startsWith("status") ? t : t + v), 0);
-  const figures: RunFigures = {
-    rps: round(requests / seconds, 2),
-    p50: at(50),
-    p95: at(95),
-    p99: at(99),
+  const reasons: Record<string, number> = { ...r.failures };
+  if (r.dropped > 0) reasons[`dropped: all ${CONNECTIONS} connections busy`] = r.dropped;
+  const failures = Object.values(reasons).reduce((t, v) => t + v, 0);
+  const requests =
+    r.completed +
+    r.dropped +
+    Object.entries(r.failures).reduce((t, [k, v]) => (k.startsWith("status") ? t : t + v), 0);
+  const ms = (us: number) => round(us / 1000);
+  return {
+    rps: round(r.completed / r.elapsedSeconds, 2),
+    p50: ms(r.latency.p50),
+    p95: ms(r.latency.p95),
+    p99: ms(r.latency.p99),
     requests,
     failures,
     failureRate: requests === 0 ? 0 : round(failures / requests, 6),
     load: { before, after: load1() },
     reasons,
+    sendLagP99: ms(r.sendLag.p99),
   };
-  hist.destroy();
-  return figures;
 }

@@ -93,9 +93,17 @@ function notes(r: Omit<CompareResult, "notes">): string[] {
       "Express defaults otherwise (x-powered-by, query parser, res.send). Every response in every run is " +
       "checked against the contract by the workload's checks.",
     "Each target gets an unrecorded closed-loop warm-up (duration/4, 1-5 s) before it is measured.",
-    "Fixed-rate latency is measured from each request's write; autocannon does not correct for coordinated " +
-      "omission, so if a target cannot sustain the rate its p99 is understated: compare the achieved req/s.",
+    "Fixed rate is an open model (loadtest/src/arrival-rate.ts, k6 constant-arrival-rate semantics): " +
+      "arrivals evenly spaced, at most 100 in flight, an arrival finding all connections busy is dropped and " +
+      "counted as a failure. Latency runs from each request's send to the end of its body.",
   ];
+  for (const t of ["a", "b", "c"] as Target[]) {
+    const lag = r.fixed[t].sendLagP99;
+    if (lag !== undefined && lag > 2)
+      out.push(
+        `Fixed rate: the generator sent ${t}'s requests up to ${lag} ms late (p99), a sign the shared CPUs were busy.`,
+      );
+  }
   for (const t of ["a", "b", "c"] as Target[]) {
     const f = r.fixed[t];
     if (f.rps < r.rate * 0.95)
