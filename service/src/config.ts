@@ -50,6 +50,11 @@ const configSchema = z.object({
     .default(300),
   /** Upper bound on how long one request may wait on Redis before treating it as a miss. */
   CACHE_TIMEOUT_MS: z.coerce.number().int().min(1).max(5_000).default(50),
+  /**
+   * In-process tier in front of Redis, kept coherent by RESP3 client tracking (MiB of bodies;
+   * 0 turns it off). Redis stays the shared cache: the tier only holds what Redis holds.
+   */
+  LOCAL_CACHE_MAX_MB: z.coerce.number().int().min(0).max(4_096).default(64),
   CONTENT_DIR: z.string().min(1).default(defaultContentDir()),
   DEFAULT_LANGUAGE: z.string().regex(NAME_PATTERN, "must match ^[a-z0-9][a-z0-9_-]{0,63}$").default("python"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -93,6 +98,8 @@ export type Config = Readonly<{
   redisUrl: string;
   cacheTtlSeconds: number;
   cacheTimeoutMs: number;
+  /** Byte budget of the in-process tier; 0 when it is off. */
+  localCacheMaxBytes: number;
   contentDir: string;
   defaultLanguage: string;
   logLevel: z.infer<typeof configSchema>["LOG_LEVEL"];
@@ -133,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: c.REDIS_URL,
     cacheTtlSeconds: c.CACHE_TTL_SECONDS,
     cacheTimeoutMs: c.CACHE_TIMEOUT_MS,
+    localCacheMaxBytes: c.LOCAL_CACHE_MAX_MB * 1024 * 1024,
     contentDir: path.resolve(c.CONTENT_DIR),
     defaultLanguage: c.DEFAULT_LANGUAGE,
     logLevel: c.LOG_LEVEL,

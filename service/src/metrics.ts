@@ -31,7 +31,15 @@ export interface ServiceMetrics {
   readonly cacheUp: Gauge;
   readonly httpDuration: Histogram<"method" | "route" | "status_code">;
   readonly fileReads: Counter<"resource_type">;
+  /** In-process tier (RESP3 tracking): lookups by result, drops by reason, size at scrape. */
+  readonly localLookups: Counter<"result">;
+  readonly localDrops: Counter<"reason">;
+  readonly localEntries: Gauge;
+  readonly localBytes: Gauge;
 }
+
+/** What the in-process tier holds, read at scrape time; `undefined` when the tier is off. */
+export type LocalTierSize = () => { entries: number; bytes: number } | undefined;
 
 function registered<T extends Histogram<string>>(registry: Registry, metric: T): T {
   registry.registerMetric(metric);
@@ -42,8 +50,9 @@ function registered<T extends Histogram<string>>(registry: Registry, metric: T):
  * Creates the contract's metrics on a registry of their own, so that several service
  * instances (tests) can live in one process without clashing in prom-client's global one.
  * `isCacheUp` is read at scrape time: the gauge never drifts from the client's real state.
+ * `localTierSize` is given only when the in-process tier is on.
  */
-export function createMetrics(isCacheUp: () => boolean): ServiceMetrics {
+export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTierSize): ServiceMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -112,6 +121,34 @@ export function createMetrics(isCacheUp: () => boolean): ServiceMetrics {
       labelNames: ["resource_type"],
       registers: [registry],
     }),
+    localLookups: new Counter({
+      name: "mcp_resource_local_cache_lookups_total",
+      help: "Lookups in the in-process tier in front of Redis, by result (a hit skips the Redis round trip and also counts in mcp_resource_cache_hits_total).",
+      labelNames: ["result"],
+      registers: [],
+    }),
+    localDrops: new Counter({
+      name: "mcp_resource_local_cache_drops_total",
+      help: "Entries dropped from the in-process tier, by reason (invalidated/flushed: Redis tracking said so; disconnected: tracking lost; capacity; age).",
+      labelNames: ["reason"],
+      registers: [],
+    }),
+    localEntries: new Gauge({
+      name: "mcp_resource_local_cache_entries",
+      help: "Entries held by the in-process tier (absent when the tier is off).",
+      registers: [],
+      collect() {
+        this.set(localTierSize?.()?.entries ?? 0);
+      },
+    }),
+    localBytes: new Gauge({
+      name: "mcp_resource_local_cache_bytes",
+      help: "Body bytes held by the in-process tier, all encodings.",
+      registers: [],
+      collect() {
+        this.set(localTierSize?.()?.bytes ?? 0);
+      },
+    }),
   };
 
   // Zero-initialise every known series so rate() and absent() behave from the first scrape.
@@ -123,6 +160,16 @@ export function createMetrics(isCacheUp: () => boolean): ServiceMetrics {
   }
   for (const result of results) metrics.cacheLatency.zero({ cache_result: result });
   for (const operation of ["get", "set"] as const) metrics.cacheErrors.inc({ operation }, 0);
+  // The tier's series exist only when it is on, so dashboards can tell off from idle.
+  if (localTierSize) {
+    registry.registerMetric(metrics.localLookups);
+    registry.registerMetric(metrics.localDrops);
+    registry.registerMetric(metrics.localEntries);
+    registry.registerMetric(metrics.localBytes);
+    for (const result of results) metrics.localLookups.inc({ result }, 0);
+    for (const reason of ["invalidated", "flushed", "disconnected", "capacity", "age"] as const)
+      metrics.localDrops.inc({ reason }, 0);
+  }
 
   return metrics;
 }

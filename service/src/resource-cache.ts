@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { createClient, RESP_TYPES } from "redis";
+import { LocalTier } from "./local-tier.js";
 import type { ServiceMetrics } from "./metrics.js";
 import { recordError, recordingSpan } from "./telemetry/tracing.js";
 
@@ -30,6 +31,8 @@ export interface ResourceCache {
   /** Stores an entry with the TTL; failures are counted and logged, never thrown. */
   set(key: string, entry: BodyEntry): Promise<void>;
   isReady(): boolean;
+  /** Size of the in-process tier, `undefined` when it is off. */
+  localTier(): { entries: number; bytes: number } | undefined;
   close(): Promise<void>;
 }
 
@@ -40,8 +43,35 @@ export interface ResourceCacheOptions {
   timeoutMs: number;
   metrics: ServiceMetrics;
   logger: Logger;
-  /** Optional fault injection (drills): extra latency before each cache call. */
+  /** Optional fault injection (drills): extra latency before each Redis call. */
   delayMs?: () => number;
+  /**
+   * Byte budget of the in-process tier kept coherent by RESP3 client tracking; 0 turns it
+   * off (and the client speaks RESP2 as before).
+   */
+  localMaxBytes?: number;
+}
+
+/** Every field of an entry, in this order, for a read that fills the in-process tier. */
+const ALL_FIELDS = ["etag", "body", "gzip", "br"];
+
+/** The wanted variant of an entry, or identity when the entry has no such variant. */
+export function variantOf(entry: BodyEntry, encoding: BodyEncoding): CachedBody {
+  const variant = encoding === "identity" ? undefined : entry[encoding];
+  return variant
+    ? { etag: entry.etag, encoding, bytes: variant }
+    : { etag: entry.etag, encoding: "identity", bytes: entry.identity };
+}
+
+function entryFrom(reply: unknown[]): BodyEntry | undefined {
+  const [etag, identity, gz, br] = reply;
+  if (!Buffer.isBuffer(etag) || !Buffer.isBuffer(identity)) return undefined;
+  return {
+    etag: etag.toString(),
+    identity,
+    ...(Buffer.isBuffer(gz) ? { gzip: gz } : {}),
+    ...(Buffer.isBuffer(br) ? { br } : {}),
+  };
 }
 
 class CacheTimeoutError extends Error {
@@ -58,8 +88,21 @@ export function reconnectDelayMs(retries: number): number {
 
 export function createResourceCache(options: ResourceCacheOptions): ResourceCache {
   const { metrics, logger, timeoutMs } = options;
+  const localMaxBytes = options.localMaxBytes ?? 0;
+  const local =
+    localMaxBytes > 0
+      ? new LocalTier({
+          maxBytes: localMaxBytes,
+          // Redis tells us when an entry expires; this only bounds the damage of a lost message.
+          maxAgeMs: options.ttlSeconds * 1_000,
+          onDrop: (reason, count) => metrics.localDrops.inc({ reason }, count),
+        })
+      : undefined;
   const client = createClient({
     url: options.url,
+    // RESP3 carries the server's invalidation pushes on this same connection, which orders
+    // them after the replies they invalidate; CLIENT TRACKING ON is re-sent on every reconnect.
+    ...(local ? { RESP: 3 as const, emitInvalidate: true } : {}),
     // Fail fast while disconnected instead of queueing commands without bound.
     disableOfflineQueue: true,
     // Bound the queue of a connected but stalled Redis too.
@@ -72,8 +115,16 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
 
   let wasReady = false;
   let lastErrorLog = 0;
+  if (local) {
+    client.on("invalidate", (key: Buffer | string | null) =>
+      local.invalidate(key === null ? null : String(key)),
+    );
+    // Tracking lives and dies with the connection: whatever it vouched for is void.
+    for (const event of ["error", "end", "reconnecting"]) client.on(event, () => local.disconnected());
+  }
   client.on("ready", () => {
     wasReady = true;
+    local?.disconnected();
     logger.info({ redis: redactRedisUrl(options.url) }, "cache connected");
   });
   client.on("error", (error: Error) => {
@@ -110,13 +161,43 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
     }
   }
 
+  function failedGet(key: string, error: unknown): void {
+    metrics.cacheErrors.inc({ operation: "get" });
+    logger.debug({ err: String(error), key }, "cache get failed");
+    // On the caller's `resource.load` span: an exception event, not a failed load.
+    const span = recordingSpan();
+    span?.setAttribute("cache.error", error instanceof CacheTimeoutError ? "timeout" : "error");
+    recordError(span, error, true);
+  }
+
   return {
     isReady: () => client.isReady,
+    localTier: () => (local ? { entries: local.size, bytes: local.bytes } : undefined),
 
     async get(key, encoding) {
+      if (local && client.isReady) {
+        const held = local.get(key);
+        metrics.localLookups.inc({ result: held ? "hit" : "miss" });
+        if (held) {
+          recordingSpan()?.setAttribute("cache.tier", "local");
+          return variantOf(held, encoding);
+        }
+      }
       const started = performance.now();
       let found: CachedBody | undefined;
-      if (client.isReady) {
+      if (local && client.isReady) {
+        // A local miss reads every variant once, so later requests in any encoding stay local.
+        const ticket = local.ticket();
+        try {
+          const entry = entryFrom(await withTimeout("get", () => client.hmGet(key, ALL_FIELDS)));
+          if (entry) {
+            local.offer(key, entry, ticket);
+            found = variantOf(entry, encoding);
+          }
+        } catch (error) {
+          failedGet(key, error);
+        }
+      } else if (client.isReady) {
         try {
           const field = encoding === "identity" ? "body" : encoding;
           const [etag, variant, identity] = await withTimeout("get", () =>
@@ -131,12 +212,7 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
             found = { etag: etag.toString(), encoding: "identity", bytes: identity };
           }
         } catch (error) {
-          metrics.cacheErrors.inc({ operation: "get" });
-          logger.debug({ err: String(error), key }, "cache get failed");
-          // On the caller's `resource.load` span: an exception event, not a failed load.
-          const span = recordingSpan();
-          span?.setAttribute("cache.error", error instanceof CacheTimeoutError ? "timeout" : "error");
-          recordError(span, error, true);
+          failedGet(key, error);
         }
       } else {
         metrics.cacheErrors.inc({ operation: "get" });

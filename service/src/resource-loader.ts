@@ -2,7 +2,13 @@ import type { Logger } from "pino";
 import { type ContentStore, ResourceNotFoundError } from "./content-store.js";
 import type { ServiceMetrics } from "./metrics.js";
 import { buildBodyEntry } from "./resource-body.js";
-import type { BodyEncoding, BodyEntry, CachedBody, ResourceCache } from "./resource-cache.js";
+import {
+  type BodyEncoding,
+  type BodyEntry,
+  type CachedBody,
+  type ResourceCache,
+  variantOf,
+} from "./resource-cache.js";
 import type { ResourceRef } from "./resource-names.js";
 import { exemplarLabels, inSpan, recordingSpan } from "./telemetry/tracing.js";
 
@@ -78,11 +84,7 @@ export function createResourceLoader(deps: ResourceLoaderDeps): ResourceLoader {
       loaded = { ...cached, cacheResult: "hit" };
     } else {
       metrics.cacheMisses.inc({ resource_type: ref.type });
-      const entry = await fill(ref);
-      const variant = encoding === "identity" ? undefined : entry[encoding];
-      loaded = variant
-        ? { etag: entry.etag, encoding, bytes: variant, cacheResult: "miss" }
-        : { etag: entry.etag, encoding: "identity", bytes: entry.identity, cacheResult: "miss" };
+      loaded = { ...variantOf(await fill(ref), encoding), cacheResult: "miss" };
     }
     const seconds = (performance.now() - started) / 1000;
     // A sampled trace becomes the exemplar of the bucket this observation lands in.

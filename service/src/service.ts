@@ -7,7 +7,7 @@ import { FaultInjector } from "./faults.js";
 import { createApp } from "./http/app.js";
 import { createMcpRouter } from "./mcp/router.js";
 import { createMetrics, type ServiceMetrics } from "./metrics.js";
-import { createResourceCache, redactRedisUrl } from "./resource-cache.js";
+import { createResourceCache, type ResourceCache, redactRedisUrl } from "./resource-cache.js";
 import { createResourceLoader } from "./resource-loader.js";
 
 export interface RunningService {
@@ -23,8 +23,11 @@ export interface RunningService {
 /** Wires config into the cache, the content store, the loader and the HTTP app, and listens. */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   let accepting = true;
-  let cacheRef: { isReady(): boolean } | undefined;
-  const metrics = createMetrics(() => cacheRef?.isReady() ?? false);
+  let cacheRef: Pick<ResourceCache, "isReady" | "localTier"> | undefined;
+  const metrics = createMetrics(
+    () => cacheRef?.isReady() ?? false,
+    config.localCacheMaxBytes > 0 ? () => cacheRef?.localTier() : undefined,
+  );
   // Drills only: with FAULTS_ENABLED unset nothing below is wired in at all.
   const faults = config.faultsEnabled ? new FaultInjector(config.faultsToken) : undefined;
   if (faults) logger.warn("fault injection is ENABLED (FAULTS_ENABLED=true); never run this in production");
@@ -33,6 +36,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     url: config.redisUrl,
     ttlSeconds: config.cacheTtlSeconds,
     timeoutMs: config.cacheTimeoutMs,
+    localMaxBytes: config.localCacheMaxBytes,
     metrics,
     logger,
     ...(faults ? { delayMs: faults.cacheDelayMs } : {}),
