@@ -12,12 +12,13 @@ afterEach(async () => {
 /** A loopback server that answers after `delayMs` and notes when each request arrived. */
 async function recordingServer(delayMs: number): Promise<{ url: string; arrivals: number[] }> {
   const arrivals: number[] = [];
-  server = http.createServer((req, res) => {
+  const listening = http.createServer((req, res) => {
     arrivals.push(performance.now());
     setTimeout(() => res.writeHead(req.url === "/bad" ? 503 : 200).end("ok"), delayMs);
   });
-  await new Promise<void>((r) => server?.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server?.address() as AddressInfo).port}`, arrivals };
+  server = listening;
+  await new Promise<void>((r) => listening.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(listening.address() as AddressInfo).port}`, arrivals };
 }
 
 describe("constantArrivalRate", () => {
