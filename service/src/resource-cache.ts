@@ -28,8 +28,8 @@ export interface BodyEntry {
 export interface ResourceCache {
   /** Returns the wanted variant on a hit, `undefined` on a miss, an error or a timeout. */
   get(key: string, encoding: BodyEncoding): Promise<CachedBody | undefined>;
-  /** Stores an entry with the TTL; failures are counted and logged, never thrown. */
-  set(key: string, entry: BodyEntry): Promise<void>;
+  /** Stores an entry with the TTL; false when it could not (counted and logged, never thrown). */
+  set(key: string, entry: BodyEntry): Promise<boolean>;
   isReady(): boolean;
   /** Size of the in-process tier, `undefined` when it is off. */
   localTier(): { entries: number; bytes: number } | undefined;
@@ -228,7 +228,7 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
     async set(key, entry) {
       if (!client.isReady) {
         metrics.cacheErrors.inc({ operation: "set" });
-        return;
+        return false;
       }
       const fields: Record<string, Buffer | string> = { etag: entry.etag, body: entry.identity };
       if (entry.gzip) fields.gzip = entry.gzip;
@@ -237,9 +237,11 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
         await withTimeout("set", () =>
           client.multi().del(key).hSet(key, fields).expire(key, options.ttlSeconds).exec(),
         );
+        return true;
       } catch (error) {
         metrics.cacheErrors.inc({ operation: "set" });
         logger.debug({ err: String(error), key }, "cache set failed");
+        return false;
       }
     },
 

@@ -21,6 +21,9 @@ export interface ResourceLoader {
   load(ref: ResourceRef, encoding: BodyEncoding): Promise<LoadedResource>;
 }
 
+/** With Redis unavailable, how long one disk read and compression serves every miss of its key. */
+export const DEGRADED_REUSE_MS = 1_000;
+
 export interface ResourceLoaderDeps {
   cache: ResourceCache;
   store: ContentStore;
@@ -62,11 +65,20 @@ export function createResourceLoader(deps: ResourceLoaderDeps): ResourceLoader {
         buildBodyEntry(ref, text, deps.compressionMinBytes),
       );
       // The response does not wait for the cache write, but the entry stays shared until
-      // Redis has it: a miss that lands in between reuses it instead of reading again.
-      void cache.set(ref.cacheKey, entry).finally(() => fillsInFlight.delete(ref.cacheKey));
+      // Redis has it: a miss that lands in between reuses it instead of reading again. When
+      // Redis could not take it (down, timing out), it stays shared a little longer, so an
+      // outage costs one read and compression per key per DEGRADED_REUSE_MS, not per request;
+      // those requests still count as misses.
+      void cache.set(ref.cacheKey, entry).then((stored) => {
+        if (stored) release();
+        else setTimeout(release, DEGRADED_REUSE_MS).unref();
+      });
       return entry;
     })();
-    started.catch(() => fillsInFlight.delete(ref.cacheKey));
+    const release = () => {
+      if (fillsInFlight.get(ref.cacheKey) === started) fillsInFlight.delete(ref.cacheKey);
+    };
+    started.catch(release);
     fillsInFlight.set(ref.cacheKey, started);
     return started;
   }

@@ -72,6 +72,11 @@ describe("/metrics exposition", () => {
       mcp_resource_cache_errors_total: "counter",
       mcp_resource_cache_up: "gauge",
       mcp_resource_file_reads_total: "counter",
+      // The in-process tier's own series (on by default; absent with LOCAL_CACHE_MAX_MB=0).
+      mcp_resource_local_cache_lookups_total: "counter",
+      mcp_resource_local_cache_drops_total: "counter",
+      mcp_resource_local_cache_entries: "gauge",
+      mcp_resource_local_cache_bytes: "gauge",
     });
     expect(exposition.types.get("http_request_duration_seconds")).toBe("histogram");
   });

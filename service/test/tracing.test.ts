@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { tracing } from "@opentelemetry/sdk-node";
@@ -111,23 +112,29 @@ describe("tracing a resource request", () => {
   });
 
   it("hit: resource.load (hit) with one Redis HMGET and no file read", async () => {
-    // Warm the key (the previous test may not have run first when filtering).
-    await (await fetch(`${t.url}/mcp/resources/templates/prd`)).arrayBuffer();
-    await waitFor("the cache fill of templates/prd", async () => {
-      const r = await fetch(`${t.url}/mcp/resources/templates/prd`);
-      await r.arrayBuffer();
-      return r.headers.get("x-cache") === "HIT";
-    });
+    // A key of its own: filled by one miss, then read from Redis exactly once (which also
+    // puts it in the in-process tier).
+    const path = "/mcp/resources/templates/release-notes";
+    await (await fetch(`${t.url}${path}`)).arrayBuffer();
+    // redis-cli, not a node-redis client: this process's redis instrumentation would trace it.
+    await waitFor(
+      "the cache fill of templates/release-notes",
+      async () =>
+        execFileSync("redis-cli", ["-u", t.redis.url, "EXISTS", "resource:templates:release-notes"])
+          .toString()
+          .trim() === "1",
+    );
     exporter.reset();
 
-    const { response, server, load, spans } = await traceOf("/mcp/resources/templates/prd");
+    const { response, server, load, spans } = await traceOf(path);
     expect(response.headers.get("x-cache")).toBe("HIT");
     expect(server.name).toBe("GET /mcp/resources/templates/:artifact_type");
     expect(load?.attributes).toMatchObject({
       "resource.type": "templates",
       "cache.result": "hit",
-      "cache.key": "resource:templates:prd",
+      "cache.key": "resource:templates:release-notes",
     });
+    expect(load?.attributes["cache.tier"]).toBeUndefined();
     if (!load) return;
     const children = childrenOf(spans, load);
     expect(children.map((span) => span.name)).toEqual(["redis-HMGET"]);
@@ -140,6 +147,13 @@ describe("tracing a resource request", () => {
         "@opentelemetry/instrumentation-redis",
       ]),
     );
+
+    // The next hit is answered by the in-process tier: no Redis span at all.
+    exporter.reset();
+    const local = await traceOf(path);
+    expect(local.response.headers.get("x-cache")).toBe("HIT");
+    expect(local.load?.attributes).toMatchObject({ "cache.result": "hit", "cache.tier": "local" });
+    if (local.load) expect(childrenOf(local.spans, local.load)).toEqual([]);
   });
 
   it("a missing resource: 404, the load records the exception but is not an error", async () => {

@@ -1,13 +1,12 @@
-import { randomUUID } from "node:crypto";
-import express, { type ErrorRequestHandler, type Request, type RequestHandler } from "express";
-import { type Logger, pino } from "pino";
-import { pinoHttp } from "pino-http";
+import express, { type ErrorRequestHandler, type RequestHandler } from "express";
+import type { Logger } from "pino";
 import { type ContentStore, ResourceNotFoundError } from "../content-store.js";
 import type { ServiceMetrics } from "../metrics.js";
 import type { ResourceCache } from "../resource-cache.js";
 import type { ResourceLoader } from "../resource-loader.js";
 import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics, renderOpenMetrics } from "../telemetry/openmetrics.js";
 import { HttpProblem, notFound, sendProblem } from "./problem.js";
+import { requestContext, requestLog } from "./request-context.js";
 import { resourceRoutes } from "./resource-routes.js";
 
 export interface AppDeps {
@@ -19,32 +18,11 @@ export interface AppDeps {
   defaultLanguage: string;
   /** False once shutdown has begun, so load balancers stop sending work. */
   isAccepting: () => boolean;
-  /** Extra routers mounted before the resource routes (MCP). */
+  /** Extra routers mounted after the resource routes (MCP). */
   extraRouters?: express.Router[];
   /** Fault control routes and per-request faults; present only when FAULTS_ENABLED. */
   faultRouters?: express.Router[];
   faultMiddleware?: RequestHandler;
-}
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** The route template (never the raw path) that a request matched, for metric labels. */
-function routeLabel(req: Request): string {
-  const path = req.route?.path;
-  return typeof path === "string" ? req.baseUrl + path : "unmatched";
-}
-
-function httpMetrics(metrics: ServiceMetrics): RequestHandler {
-  return (req, res, next) => {
-    const started = performance.now();
-    res.once("finish", () => {
-      metrics.httpDuration.observe(
-        { method: req.method, route: routeLabel(req), status_code: String(res.statusCode) },
-        (performance.now() - started) / 1000,
-      );
-    });
-    next();
-  };
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -54,36 +32,17 @@ export function createApp(deps: AppDeps): express.Express {
   // Resource routes send their own strong ETag computed once per cache fill.
   app.disable("etag");
 
+  app.use(requestContext({ logger, metrics, isAccepting: deps.isAccepting }));
+  // The resource routes first: they are nearly all of the traffic, and Express tries each
+  // layer in order.
   app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const given = req.headers["x-request-id"];
-        const id = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader("X-Request-Id", id);
-        return id;
-      },
-      // Successful requests log at debug: an access log line per request at 1,000+ req/s
-      // costs more CPU than the request itself. Client and server errors always log.
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "debug",
-      // These serializers read only method/url/statusCode, which the raw objects have, so
-      // pino-http need not wrap them: wrapping builds a full std request object (headers,
-      // remote address) for every request's child logger only for it to be thrown away.
-      wrapSerializers: false,
-      serializers: {
-        req: (req) => ({ method: req.method, url: req.url }),
-        res: (res) => ({ statusCode: res.statusCode }),
-        err: pino.stdSerializers.err,
-      },
+    resourceRoutes({
+      loader: deps.loader,
+      store,
+      defaultLanguage: deps.defaultLanguage,
+      ...(deps.faultMiddleware ? { faultMiddleware: deps.faultMiddleware } : {}),
     }),
   );
-  app.use(httpMetrics(metrics));
-  app.use((_req, res, next) => {
-    // While draining, answer what is in flight and let the client reconnect elsewhere.
-    if (!deps.isAccepting()) res.setHeader("Connection", "close");
-    next();
-  });
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
@@ -116,14 +75,6 @@ export function createApp(deps: AppDeps): express.Express {
 
   for (const router of deps.faultRouters ?? []) app.use(router);
   for (const router of deps.extraRouters ?? []) app.use(router);
-  app.use(
-    resourceRoutes({
-      loader: deps.loader,
-      store,
-      defaultLanguage: deps.defaultLanguage,
-      ...(deps.faultMiddleware ? { faultMiddleware: deps.faultMiddleware } : {}),
-    }),
-  );
 
   app.use((req, _res, next) => {
     next(notFound(`no route for ${req.method} ${req.path}`));
@@ -131,7 +82,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
     if (res.headersSent) {
-      req.log.error({ err: error }, "error after response started");
+      requestLog(req, logger).error({ err: error }, "error after response started");
       res.destroy();
       return;
     }
@@ -152,7 +103,7 @@ export function createApp(deps: AppDeps): express.Express {
         detail: status === 400 ? "the request could not be decoded" : String(error?.message ?? ""),
       });
     }
-    req.log.error({ err: error }, "unhandled error");
+    requestLog(req, logger).error({ err: error }, "unhandled error");
     sendProblem(res, { type: "about:blank", title: "Internal Server Error", status: 500 });
   };
   app.use(onError);

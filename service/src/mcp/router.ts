@@ -4,6 +4,7 @@ import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv
 import { type RequestHandler, Router } from "express";
 import type { Logger } from "pino";
 import type { ContentStore } from "../content-store.js";
+import { requestLog } from "../http/request-context.js";
 import type { ResourceLoader } from "../resource-loader.js";
 import { createCatalogSource } from "./catalog.js";
 import { createMcpServer } from "./server.js";
@@ -53,14 +54,15 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
   const router = Router({ caseSensitive: true, strict: true });
 
   router.post(MCP_PATH, ...hostCheck, async (req, res) => {
-    const server = createMcpServer({ loader, catalog, logger: req.log, jsonSchemaValidator });
+    const log = requestLog(req, logger);
+    const server = createMcpServer({ loader, catalog, logger: log, jsonSchemaValidator });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
       maxRequestBodySize,
     });
-    // Protocol-level refusals (406, 415, parse errors) are client errors, logged by pino-http.
-    transport.onerror = (error) => req.log.debug({ err: error }, "mcp transport refused a message");
+    // Protocol-level refusals (406, 415, parse errors) are client errors, in the access log.
+    transport.onerror = (error) => log.debug({ err: error }, "mcp transport refused a message");
     res.on("close", () => {
       void transport.close();
       void server.close();
@@ -69,7 +71,7 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
       await server.connect(transport);
       await transport.handleRequest(req, res);
     } catch (error) {
-      req.log.error({ err: error }, "mcp request failed");
+      log.error({ err: error }, "mcp request failed");
       if (!res.headersSent) res.status(500).json(jsonRpcError(-32603, "Internal server error"));
     }
   });
