@@ -7,7 +7,7 @@ import type { ResourceLoader } from "../resource-loader.js";
 import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics, renderOpenMetrics } from "../telemetry/openmetrics.js";
 import { HttpProblem, notFound, sendProblem } from "./problem.js";
 import { requestContext, requestLog } from "./request-context.js";
-import { resourceRoutes } from "./resource-routes.js";
+import { addResourceRoutes } from "./resource-routes.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -32,17 +32,19 @@ export function createApp(deps: AppDeps): express.Express {
   // Resource routes send their own strong ETag computed once per cache fill.
   app.disable("etag");
 
+  // Set before the app's router is first touched (it reads them when it is created).
+  app.enable("case sensitive routing");
+  app.enable("strict routing");
+
   app.use(requestContext({ logger, metrics, isAccepting: deps.isAccepting }));
-  // The resource routes first: they are nearly all of the traffic, and Express tries each
-  // layer in order.
-  app.use(
-    resourceRoutes({
-      loader: deps.loader,
-      store,
-      defaultLanguage: deps.defaultLanguage,
-      ...(deps.faultMiddleware ? { faultMiddleware: deps.faultMiddleware } : {}),
-    }),
-  );
+  // The resource routes first, on the app's own router: they are nearly all of the traffic,
+  // and Express tries each layer in order.
+  addResourceRoutes(app.router, {
+    loader: deps.loader,
+    store,
+    defaultLanguage: deps.defaultLanguage,
+    ...(deps.faultMiddleware ? { faultMiddleware: deps.faultMiddleware } : {}),
+  });
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
