@@ -34,8 +34,18 @@ export interface CompareResult {
   machine: Machine;
   closed: Record<Target, RunFigures>;
   fixed: Record<Target, RunFigures>;
+  /** (a) at the fixed rate right after FLUSHALL. */
+  cold: RunFigures;
+  /** (a) under the stress profile's users, with its resident memory around the run. */
+  stress: StressFigures;
   degraded: RunFigures;
   notes: string[];
+}
+
+export interface StressFigures extends RunFigures {
+  users: number;
+  memoryBefore: { rssMiB: number; peakMiB: number } | undefined;
+  memoryAfter: { rssMiB: number; peakMiB: number } | undefined;
 }
 
 export function ratio(a: number, b: number): number {
@@ -44,6 +54,7 @@ export function ratio(a: number, b: number): number {
 
 const loadCell = (f: RunFigures) => `${f.load.before} → ${f.load.after}`;
 const pct = (v: number) => `${round(v * 100, 3)}%`;
+const mib = (v: number | undefined) => (v === undefined ? "n/a" : `${v} MiB`);
 
 const HEADER = [
   "Target",
@@ -108,6 +119,17 @@ export function renderReport(r: CompareResult): string {
     `## Fixed arrival rate (${r.rate} req/s, ${r.durationSeconds} s each)`,
     "",
     ...table(TARGETS.map((t) => cells(TARGET_LABELS[t], r.fixed[t]))),
+    "",
+    `## Cold cache (a at ${r.rate} req/s, FLUSHALL just before, ${r.durationSeconds} s)`,
+    "",
+    ...table([cells("a: cold cache", r.cold)]),
+    "",
+    `## Stress (a, ${r.stress.users} connections, closed loop, ${r.durationSeconds} s)`,
+    "",
+    ...table([cells(`a: ${r.stress.users} connections`, r.stress)]),
+    "",
+    `- service RSS before: ${mib(r.stress.memoryBefore?.rssMiB)}; after: ${mib(r.stress.memoryAfter?.rssMiB)}; ` +
+      `peak over the process's life (VmHWM): ${mib(r.stress.memoryAfter?.peakMiB)}`,
     "",
     "## Degraded mode (a with Redis stopped, closed loop)",
     "",

@@ -4,7 +4,7 @@
  * constant-arrival-rate run (arrival-rate.ts), each returning plain figures.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -133,12 +133,20 @@ export interface RunFigures {
 
 const load1 = () => round(os.loadavg()[0] ?? 0, 2);
 
-/** Closed loop: 100 connections, no think time, the runbook mix, every response checked. */
-export async function closedLoop(baseUrl: string, seconds: number, testId: string): Promise<RunFigures> {
+/** The stress profile's 500 users, all at once, for the memory reading. */
+export const STRESS_PROFILE: Profile = { ...PROFILES.stress, spawnRate: PROFILES.stress.users };
+
+/** Closed loop: 100 connections (or `profile`'s users), no think time, the runbook mix, every response checked. */
+export async function closedLoop(
+  baseUrl: string,
+  seconds: number,
+  testId: string,
+  profile: Profile = COMPARE_PROFILE,
+): Promise<RunFigures> {
   const before = load1();
   const s = await runAutocannon({
     baseUrl,
-    profile: COMPARE_PROFILE,
+    profile,
     durationSeconds: seconds,
     thresholds: [],
     testId,
@@ -194,4 +202,18 @@ export async function fixedRate(baseUrl: string, rate: number, seconds: number):
     reasons,
     sendLagP99: ms(r.sendLag.p99),
   };
+}
+
+/** Resident set size now and its peak over the process's life (VmRSS, VmHWM), MiB; Linux only. */
+export function residentMemory(pid: number): { rssMiB: number; peakMiB: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
+    const rss = kib("VmRSS");
+    const peak = kib("VmHWM");
+    if (!Number.isFinite(rss) || !Number.isFinite(peak)) return undefined;
+    return { rssMiB: round(rss / 1024, 1), peakMiB: round(peak / 1024, 1) };
+  } catch {
+    return undefined;
+  }
 }

@@ -7,7 +7,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { connect } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { getFreePort } from "../../test/support/ports.js";
 
 /** The repository root, whether this runs from loadtest/src (tsx) or dist/loadtest/src. */
@@ -93,7 +93,22 @@ async function stopChild(child: ChildProcess | undefined, timeoutMs = 15_000): P
   clearTimeout(timer);
 }
 
+/**
+ * The runtime settings service/Dockerfile ships (ENV): a young generation capped at 2 x 8 MiB
+ * semi-spaces and two glibc malloc arenas keep the stress profile's RSS under 200 MB at no
+ * measured throughput cost (docs/benchmarks/). A test keeps the Dockerfile in step.
+ */
+export const SHIPPED_RUNTIME_ENV = {
+  NODE_OPTIONS: "--max-semi-space-size=8",
+  MALLOC_ARENA_MAX: "2",
+} as const;
+
 export interface SelfHostOptions {
+  /**
+   * Run the compiled service as the image does (`npm run build` first, then
+   * dist/ with the telemetry preload and SHIPPED_RUNTIME_ENV) instead of the sources via tsx.
+   */
+  asShipped?: boolean;
   /** Extra arguments for the service's node process (e.g. --cpu-prof). */
   nodeArgs?: string[];
   /** Extra environment for the service. */
@@ -163,13 +178,26 @@ export async function startSelfHostedStack(opts: SelfHostOptions = {}): Promise<
     log(`self-host: redis-server ${version} on 127.0.0.1:${redisPort}`);
 
     const servicePort = await getFreePort();
-    const entry = path.join(root, "service", "src", "main.ts");
+    if (opts.asShipped) {
+      log("self-host: building the service (npm run build) to run it as the image does");
+      execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
+    }
+    const entry = opts.asShipped
+      ? path.join(root, "dist", "service", "src", "main.js")
+      : path.join(root, "service", "src", "main.ts");
     if (!existsSync(entry)) throw new Error(`service entry not found: ${entry}`);
+    const preload = opts.asShipped
+      ? [
+          "--import",
+          pathToFileURL(path.join(root, "dist", "service", "src", "telemetry", "register.js")).href,
+        ]
+      : ["--import", "tsx"];
     const redisUrl = `redis://127.0.0.1:${redisPort}`;
-    service = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", entry], {
+    service = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...preload, entry], {
       cwd: root,
       env: {
         ...process.env,
+        ...(opts.asShipped ? SHIPPED_RUNTIME_ENV : {}),
         PORT: String(servicePort),
         HOST: "127.0.0.1",
         REDIS_URL: redisUrl,

@@ -52,10 +52,16 @@ describe("perf:compare", () => {
     const closed = rows.filter((r) => r.section.startsWith("Closed loop"));
     const fixed = rows.filter((r) => r.section.startsWith("Fixed arrival rate"));
     const degraded = rows.filter((r) => r.section.startsWith("Degraded mode"));
+    const cold = rows.filter((r) => r.section.startsWith("Cold cache"));
+    const stress = rows.filter((r) => r.section.startsWith("Stress"));
+    expect(cold.map((r) => r.label)).toEqual(["a: cold cache"]);
+    expect(stress.map((r) => r.label)).toEqual(["a: 500 connections"]);
+    for (const r of [...cold, ...stress]) expect(r.failures, r.label).toBe(0);
+    expect(readFileSync(path.join(out, files[0] as string), "utf8")).toMatch(/VmHWM\): \d+(\.\d)? MiB/);
     expect(closed.map((r) => r.label)).toEqual(Object.values(TARGET_LABELS));
     expect(fixed.map((r) => r.label)).toEqual(Object.values(TARGET_LABELS));
     expect(degraded).toHaveLength(1);
-    for (const r of [...closed, ...fixed, ...degraded]) {
+    for (const r of [...closed, ...fixed, ...cold, ...stress, ...degraded]) {
       expect(r.rps, r.label).toBeGreaterThan(0);
       expect(r.p50, r.label).toBeGreaterThan(0);
       expect(r.p99, r.label).toBeGreaterThanOrEqual(r.p50);

@@ -52,6 +52,9 @@ export interface ResourceCacheOptions {
   localMaxBytes?: number;
 }
 
+/** Upper bound on a cache write (nobody waits on it; see set). */
+const SET_TIMEOUT_MS = 1_000;
+
 /** Every field of an entry, in this order, for a read that fills the in-process tier. */
 const ALL_FIELDS = ["etag", "body", "gzip", "br"];
 
@@ -124,7 +127,17 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
   }
   client.on("ready", () => {
     wasReady = true;
-    local?.disconnected();
+    if (local) {
+      local.disconnected();
+      // node-redis turned tracking on in its handshake; NOLOOP keeps our own fills from
+      // invalidating what they just stored. Until this lands, offers are only refused more often.
+      client.sendCommand(["CLIENT", "TRACKING", "ON", "NOLOOP"]).catch((error: unknown) => {
+        logger.warn(
+          { err: String(error) },
+          "CLIENT TRACKING NOLOOP refused; the in-process tier fills only from reads",
+        );
+      });
+    }
     logger.info({ redis: redactRedisUrl(options.url) }, "cache connected");
   });
   client.on("error", (error: Error) => {
@@ -145,11 +158,11 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
     logger.warn({ err: String(error) }, "cache connect failed; will keep retrying");
   });
 
-  async function withTimeout<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  async function withTimeout<T>(operation: string, run: () => Promise<T>, limitMs = timeoutMs): Promise<T> {
     const delay = options.delayMs?.() ?? 0;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CacheTimeoutError(operation, timeoutMs)), timeoutMs);
+      timer = setTimeout(() => reject(new CacheTimeoutError(operation, limitMs)), limitMs);
     });
     const work = delay > 0 ? new Promise((r) => setTimeout(r, delay)).then(run) : run();
     // The losing promise still settles later; keep its rejection from going unhandled.
@@ -159,6 +172,27 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * A local miss reads every variant once, so later requests in any encoding stay local; and
+   * one read per key at a time: a burst of misses on a cold key (500 users at once) waits on
+   * one HMGET instead of queueing hundreds, which on a saturated event loop would all time out.
+   */
+  const readsInFlight = new Map<string, Promise<BodyEntry | undefined>>();
+  function readThrough(tier: LocalTier, key: string): Promise<BodyEntry | undefined> {
+    const pending = readsInFlight.get(key);
+    if (pending) return pending;
+    const ticket = tier.ticket();
+    const read = withTimeout("get", () => client.hmGet(key, ALL_FIELDS))
+      .then((reply) => {
+        const entry = entryFrom(reply);
+        if (entry) tier.offer(key, entry, ticket);
+        return entry;
+      })
+      .finally(() => readsInFlight.delete(key));
+    readsInFlight.set(key, read);
+    return read;
   }
 
   function failedGet(key: string, error: unknown): void {
@@ -186,14 +220,9 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
       const started = performance.now();
       let found: CachedBody | undefined;
       if (local && client.isReady) {
-        // A local miss reads every variant once, so later requests in any encoding stay local.
-        const ticket = local.ticket();
         try {
-          const entry = entryFrom(await withTimeout("get", () => client.hmGet(key, ALL_FIELDS)));
-          if (entry) {
-            local.offer(key, entry, ticket);
-            found = variantOf(entry, encoding);
-          }
+          const entry = await readThrough(local, key);
+          if (entry) found = variantOf(entry, encoding);
         } catch (error) {
           failedGet(key, error);
         }
@@ -233,10 +262,18 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
       const fields: Record<string, Buffer | string> = { etag: entry.etag, body: entry.identity };
       if (entry.gzip) fields.gzip = entry.gzip;
       if (entry.br) fields.br = entry.br;
+      const transaction = client.multi().del(key).hSet(key, fields).expire(key, options.ttlSeconds);
+      // Reading the key inside the transaction makes Redis track it for this connection again
+      // (any write ends tracking of a key), so the entry can go straight into the in-process
+      // tier and the next writer's change still reaches us. With NOLOOP our own write sends
+      // us no invalidation, so any that lands after `ticket` is another writer's.
+      if (local) transaction.exists(key);
+      const ticket = local?.ticket() ?? 0;
       try {
-        await withTimeout("set", () =>
-          client.multi().del(key).hSet(key, fields).expire(key, options.ttlSeconds).exec(),
-        );
+        // Nobody waits on a set: a longer bound than a lookup's, so that on a saturated event
+        // loop a write Redis did apply is not counted (and retried) as failed.
+        await withTimeout("set", () => transaction.exec(), Math.max(timeoutMs, SET_TIMEOUT_MS));
+        local?.offer(key, entry, ticket);
         return true;
       } catch (error) {
         metrics.cacheErrors.inc({ operation: "set" });

@@ -119,9 +119,21 @@ describe("in-process tier against a real Redis (RESP3 tracking)", () => {
       await (await fetch(`${t.url}${URL_PATH}`)).arrayBuffer();
       return (await redis.exists(KEY)) === 1;
     });
-    // The first read after the fill comes from Redis and is kept locally.
-    expect((await fetch(`${t.url}${URL_PATH}`)).headers.get("x-cache")).toBe("HIT");
+    await waitFor(
+      "the filled entry in the tier",
+      async () => sampleValue(await scrape(t.url), "mcp_resource_local_cache_entries") === 1,
+    );
   }
+
+  it("puts a fill straight into the tier: the next request is a local hit Redis never sees", async () => {
+    await warm();
+    const [localBefore, redisBefore] = [await local("hit"), await keyspaceHits()];
+    const response = await fetch(`${t.url}${URL_PATH}`);
+    expect(response.headers.get("x-cache")).toBe("HIT");
+    await response.arrayBuffer();
+    expect((await local("hit")) - localBefore).toBe(1);
+    expect((await keyspaceHits()) - redisBefore, "Redis saw no read of the filled key").toBe(0);
+  });
 
   it("answers repeat hits without a Redis round trip, still counted as cache hits", async () => {
     await warm();

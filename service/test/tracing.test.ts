@@ -112,18 +112,22 @@ describe("tracing a resource request", () => {
   });
 
   it("hit: resource.load (hit) with one Redis HMGET and no file read", async () => {
-    // A key of its own: filled by one miss, then read from Redis exactly once (which also
-    // puts it in the in-process tier).
+    // A key of its own, written by "another instance" (redis-cli): this service has never
+    // seen it, so its first read is a Redis HMGET hit (which also puts it in the in-process
+    // tier). redis-cli, not a node-redis client: this process's instrumentation would trace it.
     const path = "/mcp/resources/templates/release-notes";
-    await (await fetch(`${t.url}${path}`)).arrayBuffer();
-    // redis-cli, not a node-redis client: this process's redis instrumentation would trace it.
-    await waitFor(
-      "the cache fill of templates/release-notes",
-      async () =>
-        execFileSync("redis-cli", ["-u", t.redis.url, "EXISTS", "resource:templates:release-notes"])
-          .toString()
-          .trim() === "1",
-    );
+    const body =
+      '{"contents":[{"uri":"sdlc://templates/release-notes","mimeType":"text/markdown","text":"x"}]}';
+    execFileSync("redis-cli", [
+      "-u",
+      t.redis.url,
+      "HSET",
+      "resource:templates:release-notes",
+      "etag",
+      '"other"',
+      "body",
+      body,
+    ]);
     exporter.reset();
 
     const { response, server, load, spans } = await traceOf(path);

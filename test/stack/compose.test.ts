@@ -4,6 +4,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../../infra/src/paths.js";
+import { SHIPPED_RUNTIME_ENV } from "../../loadtest/src/selfhost.js";
 
 /**
  * Static checks of docker-compose.yml: no Docker engine runs here, but Debian's
@@ -86,6 +87,12 @@ describe("docker-compose.yml", () => {
     }
     const dockerfile = readFileSync(path.join(REPO_ROOT, "service/Dockerfile"), "utf8");
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=.+:.+$/m);
+  });
+
+  it("ships the runtime memory settings the benchmarks measured", () => {
+    const dockerfile = readFileSync(path.join(REPO_ROOT, "service/Dockerfile"), "utf8");
+    for (const [name, value] of Object.entries(SHIPPED_RUNTIME_ENV))
+      expect(dockerfile, `Dockerfile ENV ${name}`).toMatch(new RegExp(`\\s${name}=${value}(\\s|$)`, "m"));
   });
 
   it("has a healthcheck on every long-running service and waits on health", () => {
