@@ -37,6 +37,10 @@ export const METRICS = {
   cacheUp: "mcp_resource_cache_up",
   fileReads: "mcp_resource_file_reads_total",
   httpDuration: "http_request_duration_seconds",
+  // Beyond the contract: the in-process tier in front of Redis (LOCAL_CACHE_MAX_MB).
+  localLookups: "mcp_resource_local_cache_lookups_total",
+  localDrops: "mcp_resource_local_cache_drops_total",
+  localBytes: "mcp_resource_local_cache_bytes",
 } as const;
 
 /** Grafana's provisioned Prometheus datasource; dashboards reference it by this fixed uid. */

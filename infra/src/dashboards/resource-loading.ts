@@ -193,6 +193,32 @@ export function resourceLoadingDashboard(rules: RuleSet, params: RuleParams): Da
       unit: "ops",
       width: 8,
     }),
+    timeseries({
+      title: "In-process tier: lookups and drops",
+      description:
+        "Lookups answered in process (a Redis hit without the round trip) vs passed on to Redis, and entries " +
+        "dropped by reason: invalidated/flushed = Redis tracking reported a change, disconnected = the " +
+        "connection (and with it tracking) was lost. Empty when LOCAL_CACHE_MAX_MB=0.",
+      queries: [
+        {
+          expr: `sum by (result) (rate(${METRICS.localLookups}${SERVICE}[${RATE}]))`,
+          legend: "lookup {{result}}",
+        },
+        {
+          expr: `sum by (reason) (rate(${METRICS.localDrops}${SERVICE}[${RATE}]))`,
+          legend: "dropped: {{reason}}",
+        },
+      ],
+      unit: "ops",
+      width: 8,
+    }),
+    timeseries({
+      title: "In-process tier size",
+      description: "Body bytes held in process, all encodings, per instance (bounded by LOCAL_CACHE_MAX_MB).",
+      queries: [{ expr: `${METRICS.localBytes}${SERVICE}`, legend: "{{instance}}" }],
+      unit: "bytes",
+      width: 8,
+    }),
     stateTimeline({
       title: "Cache connection",
       description: "mcp_resource_cache_up: the service's Redis connection state.",
