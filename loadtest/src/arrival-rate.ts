@@ -22,6 +22,13 @@ export interface ArrivalRateOptions {
   headers: Record<string, string>;
   /** The path (and query) of the next request. */
   nextPath: () => string;
+  /**
+   * Seconds at the same rate before recording starts, on the same connections: the pool's
+   * connections are open and both sides' JIT is warm when measuring begins. Default 0.
+   */
+  warmupSeconds?: number;
+  /** Called once, as the first recorded request falls due (e.g. to empty a cache). */
+  onRecordingStart?: () => void;
 }
 
 export interface ArrivalRateResult {
@@ -48,16 +55,17 @@ export async function constantArrivalRate(options: ArrivalRateOptions): Promise<
   const fail = (why: string) => {
     failures[why] = (failures[why] ?? 0) + 1;
   };
-  const total = Math.round(rate * seconds);
+  const warmup = Math.round(rate * (options.warmupSeconds ?? 0));
+  const total = warmup + Math.round(rate * seconds);
   let sent = 0;
   let dropped = 0;
   let completed = 0;
   let inFlight = 0;
   const inFlightDone: Array<Promise<void>> = [];
 
-  const send = async (dueAt: number) => {
+  const send = async (dueAt: number, recorded: boolean) => {
     const startedAt = performance.now();
-    lag.recordValue(Math.max(1, Math.round((startedAt - dueAt) * 1000)));
+    if (recorded) lag.recordValue(Math.max(1, Math.round((startedAt - dueAt) * 1000)));
     inFlight += 1;
     try {
       const response = await pool.request({
@@ -68,25 +76,33 @@ export async function constantArrivalRate(options: ArrivalRateOptions): Promise<
         bodyTimeout: 10_000,
       });
       await response.body.dump({ limit: Number.POSITIVE_INFINITY });
+      if (!recorded) return;
       latency.recordValue(Math.max(1, Math.round((performance.now() - startedAt) * 1000)));
       if (response.statusCode !== 200) fail(`status ${response.statusCode}`);
       completed += 1;
     } catch (error) {
-      fail((error as { code?: string }).code ?? "request error");
+      if (recorded) fail((error as { code?: string }).code ?? "request error");
     } finally {
       inFlight -= 1;
     }
   };
 
   const start = performance.now();
+  let recordingFrom = start;
   await new Promise<void>((resolve) => {
     const tick = () => {
       const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000) + 1);
       while (sent < due) {
         const dueAt = start + (sent * 1000) / rate;
+        const recorded = sent >= warmup;
+        if (sent === warmup) {
+          recordingFrom = dueAt;
+          options.onRecordingStart?.();
+        }
         sent += 1;
-        if (inFlight >= maxInFlight) dropped += 1;
-        else inFlightDone.push(send(dueAt));
+        if (inFlight >= maxInFlight) {
+          if (recorded) dropped += 1;
+        } else inFlightDone.push(send(dueAt, recorded));
       }
       if (sent >= total) resolve();
       else setTimeout(tick, TICK_MS);
@@ -94,7 +110,7 @@ export async function constantArrivalRate(options: ArrivalRateOptions): Promise<
     tick();
   });
   await Promise.all(inFlightDone);
-  const elapsedSeconds = (performance.now() - start) / 1000;
+  const elapsedSeconds = (performance.now() - recordingFrom) / 1000;
   await pool.close();
 
   const at = (h: hdr.Histogram, p: number) => (h.totalCount === 0 ? 0 : h.getValueAtPercentile(p));

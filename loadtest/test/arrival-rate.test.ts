@@ -47,6 +47,28 @@ describe("constantArrivalRate", () => {
     expect(r.latency.p99).toBeGreaterThan(0);
   });
 
+  it("sends a warm-up at the rate before recording, and says when recording starts", async () => {
+    const { url, arrivals } = await recordingServer(0);
+    const started = performance.now();
+    const recordingStarts: number[] = [];
+    const r = await constantArrivalRate({
+      baseUrl: url,
+      rate: 100,
+      seconds: 1,
+      warmupSeconds: 1,
+      maxInFlight: 10,
+      headers: {},
+      nextPath: () => "/",
+      onRecordingStart: () => recordingStarts.push(performance.now() - started),
+    });
+    expect(arrivals).toHaveLength(200);
+    expect(r.completed).toBe(100);
+    expect(recordingStarts).toHaveLength(1);
+    expect(recordingStarts[0]).toBeGreaterThanOrEqual(990);
+    expect(r.elapsedSeconds).toBeGreaterThan(0.9);
+    expect(r.elapsedSeconds).toBeLessThan(1.5);
+  });
+
   it("drops arrivals that find every connection busy, and counts bad statuses", async () => {
     const { url } = await recordingServer(100);
     let n = 0;
