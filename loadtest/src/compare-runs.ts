@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { constantArrivalRate } from "./arrival-rate.js";
+import type { ArrivalRateResult } from "./arrival-rate.js";
 import type { BaselineKind, CapturedResponse } from "./compare-server.js";
 import { runAutocannon } from "./engine-autocannon.js";
 import { repoRoot } from "./selfhost.js";
@@ -17,9 +17,7 @@ import {
   PATTERN_NAMES,
   PROFILES,
   type Profile,
-  pickRequest,
   round,
-  seededRandom,
   TEMPLATE_TYPES,
 } from "./workload.js";
 
@@ -166,6 +164,34 @@ export async function closedLoop(
   };
 }
 
+/** Runs arrival-rate-cli.ts in a child process (see there why) and returns its result. */
+function arrivalRateInChild(args: string[], onRecordingStart?: () => void): Promise<ArrivalRateResult> {
+  const entry = path.join(repoRoot(), "loadtest", "src", "arrival-rate-cli.ts");
+  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+    cwd: repoRoot(),
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    let result: ArrivalRateResult | undefined;
+    child.stdout?.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let newline = buffered.indexOf("\n");
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (line === "recording") onRecordingStart?.();
+        else if (line.startsWith("{")) result = JSON.parse(line) as ArrivalRateResult;
+        newline = buffered.indexOf("\n");
+      }
+    });
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      result && code === 0 ? resolve(result) : reject(new Error(`arrival-rate run exited with code ${code}`)),
+    );
+  });
+}
+
 /**
  * Unrecorded seconds at the rate before a fixed-rate run records: without them the p99 of a
  * 30 s run is the generator's own start (JIT, opening connections): 20 ms against bare
@@ -187,17 +213,21 @@ export async function fixedRate(
   onRecordingStart?: () => void,
 ): Promise<RunFigures> {
   const before = load1();
-  const random = seededRandom(7);
-  const r = await constantArrivalRate({
-    baseUrl,
-    rate,
-    seconds,
-    warmupSeconds: fixedRateWarmupSeconds(seconds),
-    maxInFlight: CONNECTIONS,
-    headers: REQUEST_HEADERS,
-    nextPath: () => pickRequest(random).path,
-    ...(onRecordingStart ? { onRecordingStart } : {}),
-  });
+  const r = await arrivalRateInChild(
+    [
+      "--base-url",
+      baseUrl,
+      "--rate",
+      String(rate),
+      "--seconds",
+      String(seconds),
+      "--warmup-seconds",
+      String(fixedRateWarmupSeconds(seconds)),
+      "--max-in-flight",
+      String(CONNECTIONS),
+    ],
+    onRecordingStart,
+  );
   const reasons: Record<string, number> = { ...r.failures };
   if (r.dropped > 0) reasons[`dropped: all ${CONNECTIONS} connections busy`] = r.dropped;
   const failures = Object.values(reasons).reduce((t, v) => t + v, 0);
