@@ -12,14 +12,7 @@ import type { ArrivalRateResult } from "./arrival-rate.js";
 import type { BaselineKind, CapturedResponse } from "./compare-server.js";
 import { runAutocannon } from "./engine-autocannon.js";
 import { repoRoot } from "./selfhost.js";
-import {
-  LANGUAGES,
-  PATTERN_NAMES,
-  PROFILES,
-  type Profile,
-  round,
-  TEMPLATE_TYPES,
-} from "./workload.js";
+import { LANGUAGES, PATTERN_NAMES, PROFILES, type Profile, round, TEMPLATE_TYPES } from "./workload.js";
 
 /** The headers autocannon sends for the workload; the capture sends the same ones. */
 export const REQUEST_HEADERS = { accept: "application/json", "user-agent": "mcp-loadtest-autocannon" };
