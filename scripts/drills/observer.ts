@@ -100,6 +100,17 @@ export class AlertObserver {
     return this.deliveries.find((d) => d.alert === alert && d.status === "resolved" && d.at >= after);
   }
 
+  /**
+   * The alert is over after `after` (the restore): its resolution was delivered since, or it
+   * already resolved during the fault (it flapped: a bursty signal under a time-scaled rule)
+   * and has neither been delivered firing again nor is active in Prometheus now.
+   */
+  endedResolved(alert: string, after: number): boolean {
+    if (this.resolvedDelivered(alert, after)) return true;
+    const last = this.deliveries.filter((d) => d.alert === alert).at(-1);
+    return last?.status === "resolved" && (this.prometheus.get(alert) ?? "inactive") === "inactive";
+  }
+
   /** One poll of all three; polls never overlap, so no transition is reported twice. */
   poll(): Promise<void> {
     this.busy = true;

@@ -183,7 +183,7 @@ export async function runDrill(
     else failures.push(`the system did not recover within ${Math.round(resolveBy / 1000)} s`);
 
     const resolved = await within(resolveBy, async () =>
-      drill.expect.every((a) => observer.resolvedDelivered(a, state.restoredAt)),
+      drill.expect.every((a) => observer.endedResolved(a, state.restoredAt)),
     );
     if (!resolved)
       failures.push(`not every expected alert resolved within ${Math.round(resolveBy / 1000)} s`);
