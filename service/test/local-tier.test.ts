@@ -6,6 +6,11 @@ import { startTestService, type TestService } from "../../test/support/service.j
 import { type LocalDropReason, LocalTier } from "../src/local-tier.js";
 import type { BodyEntry } from "../src/resource-cache.js";
 
+/** Reads Redis counts itself as hits (INFO stats): what the in-process tier spares it. */
+async function redisKeyspaceHits(redis: ReturnType<typeof createClient>): Promise<number> {
+  return Number(/keyspace_hits:(\d+)/.exec(await redis.info("stats"))?.[1]);
+}
+
 function entry(text: string, size = text.length): BodyEntry {
   return { etag: `"${text}"`, identity: Buffer.alloc(size, text) };
 }
@@ -110,7 +115,7 @@ describe("in-process tier against a real Redis (RESP3 tracking)", () => {
 
   const local = async (result: "hit" | "miss") =>
     sampleValue(await scrape(t.url), "mcp_resource_local_cache_lookups_total", { result });
-  const keyspaceHits = async () => Number(/keyspace_hits:(\d+)/.exec(await redis.info("stats"))?.[1]);
+  const keyspaceHits = () => redisKeyspaceHits(redis);
 
   async function warm(): Promise<void> {
     // The previous test's FLUSHALL reaches the service as an invalidation push, which may
@@ -217,9 +222,9 @@ describe("LOCAL_CACHE_MAX_MB=0", () => {
     try {
       await fetch(`${t.url}/mcp/resources/sdlc/core`);
       await waitFor("fill", async () => (await redis.exists("resource:sdlc:core")) === 1);
-      const before = Number(/keyspace_hits:(\d+)/.exec(await redis.info("stats"))?.[1]);
+      const before = await redisKeyspaceHits(redis);
       for (let i = 0; i < 3; i++) await (await fetch(`${t.url}/mcp/resources/sdlc/core`)).arrayBuffer();
-      const after = Number(/keyspace_hits:(\d+)/.exec(await redis.info("stats"))?.[1]);
+      const after = await redisKeyspaceHits(redis);
       expect(after - before).toBe(3);
       const text = await (await fetch(`${t.url}/metrics`)).text();
       expect(text).not.toContain("mcp_resource_local_cache");
