@@ -1,7 +1,8 @@
 import type { BodyEntry } from "./resource-cache.js";
 
-/** Why an entry left the in-process tier; the label of its invalidation counter. */
-export type LocalDropReason = "invalidated" | "flushed" | "disconnected" | "capacity" | "age";
+/** Why an entry left the in-process tier; the `reason` label of its drop counter. */
+export const LOCAL_DROP_REASONS = ["invalidated", "flushed", "disconnected", "capacity", "age"] as const;
+export type LocalDropReason = (typeof LOCAL_DROP_REASONS)[number];
 
 export interface LocalTierOptions {
   /** Upper bound on the body bytes held (all encodings of all entries). */

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { LOCAL_DROP_REASONS } from "./local-tier.js";
 import type { ResourceType } from "./resource-names.js";
 
 /**
@@ -167,8 +168,7 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
     registry.registerMetric(metrics.localEntries);
     registry.registerMetric(metrics.localBytes);
     for (const result of results) metrics.localLookups.inc({ result }, 0);
-    for (const reason of ["invalidated", "flushed", "disconnected", "capacity", "age"] as const)
-      metrics.localDrops.inc({ reason }, 0);
+    for (const reason of LOCAL_DROP_REASONS) metrics.localDrops.inc({ reason }, 0);
   }
 
   return metrics;
