@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import { tracing } from "@opentelemetry/sdk-node";
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseExposition } from "../../test/support/exposition.js";
 import { startTracingSdk } from "../src/telemetry/sdk.js";
@@ -18,13 +18,13 @@ import { newTraceparent, OPENMETRICS_ACCEPT, parseExemplars, waitFor } from "./t
  * the router's prototypes are shared with the later `import`). tracing-process.test.ts checks
  * the production start (`node --import register`) without this.
  */
-const exporter = new tracing.InMemorySpanExporter();
-const sdk = startTracingSdk(process.env, { spanProcessors: [new tracing.SimpleSpanProcessor(exporter)] });
+const exporter = new InMemorySpanExporter();
+const sdk = startTracingSdk(process.env, { spanProcessors: [new SimpleSpanProcessor({ exporter })] });
 createRequire(import.meta.url)("express");
 const { startTestService } = await import("../../test/support/service.js");
 
 type TestService = Awaited<ReturnType<typeof startTestService>>;
-type Span = tracing.ReadableSpan;
+type Span = ReadableSpan;
 
 let t: TestService;
 beforeAll(async () => {
