@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { type AlertmanagerProcess, startAlertmanager } from "../../test/support/alertmanager.js";
+import { findBinary } from "../../test/support/binaries.js";
 import { run } from "../../test/support/exec.js";
 import { waitFor } from "../../test/support/ports.js";
 import { alertmanagerAlerts, postAlerts } from "../../test/support/prometheus-api.js";
@@ -17,14 +18,20 @@ const alertNames = new Set(allAlerts(ruleSet(DEFAULT_PARAMS)).map((a) => a.alert
 
 async function routeFor(labels: Record<string, string>): Promise<string> {
   const args = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
-  const result = await run("amtool", ["config", "routes", "test", `--config.file=${CONFIG}`, ...args]);
+  const result = await run(findBinary(["amtool"]), [
+    "config",
+    "routes",
+    "test",
+    `--config.file=${CONFIG}`,
+    ...args,
+  ]);
   expect(result.code, result.stderr).toBe(0);
   return result.stdout.trim();
 }
 
 describe("alertmanager.yml", () => {
   it("passes amtool check-config", async () => {
-    const result = await run("amtool", ["check-config", CONFIG]);
+    const result = await run(findBinary(["amtool"]), ["check-config", CONFIG]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/SUCCESS/);
   });
@@ -43,7 +50,7 @@ describe("alertmanager.yml", () => {
     try {
       const file = path.join(dir, "alertmanager.yml");
       await writeFile(file, stringify({ ...parse(text), receivers }));
-      const result = await run("amtool", ["check-config", file]);
+      const result = await run(findBinary(["amtool"]), ["check-config", file]);
       expect(result.code, result.stdout + result.stderr).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });

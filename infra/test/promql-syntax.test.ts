@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { findBinary } from "../../test/support/binaries.js";
 import { run } from "../../test/support/exec.js";
 import { DEFAULT_PARAMS } from "../src/params.js";
 import { allAlerts, allRecordingRules, ruleSet } from "../src/rules/index.js";
@@ -39,7 +40,7 @@ async function checkExpressions(name: string, exprs: readonly string[]) {
       ],
     }),
   );
-  return await run("promtool", ["check", "rules", file]);
+  return await run(findBinary(["promtool"]), ["check", "rules", file]);
 }
 
 describe("PromQL syntax (promtool's parser)", () => {

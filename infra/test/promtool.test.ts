@@ -2,6 +2,7 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { findBinary } from "../../test/support/binaries.js";
 import { run } from "../../test/support/exec.js";
 import { DEFAULT_PARAMS } from "../src/params.js";
 import { CONFIG_PATHS, REPO_ROOT } from "../src/paths.js";
@@ -17,14 +18,14 @@ async function testFiles(dir: string): Promise<string[]> {
 
 describe("promtool", () => {
   it("check config accepts prometheus.yml and the rule files it loads", async () => {
-    const result = await run("promtool", ["check", "config", CONFIG_PATHS.prometheus]);
+    const result = await run(findBinary(["promtool"]), ["check", "config", CONFIG_PATHS.prometheus]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/SUCCESS: 2 rule files found/);
   }, 60_000);
 
   it("check rules accepts every rule file", async () => {
     const files = (await readdir(path.join(PROM_DIR, "rules"))).map((f) => path.join(PROM_DIR, "rules", f));
-    const result = await run("promtool", ["check", "rules", ...files]);
+    const result = await run(findBinary(["promtool"]), ["check", "rules", ...files]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const total = allRecordingRules(rules).length + allAlerts(rules).length;
     const found = [...result.stdout.matchAll(/SUCCESS: (\d+) rules found/g)].reduce(
@@ -36,7 +37,7 @@ describe("promtool", () => {
 
   it("test rules passes every alert and recording-rule unit test", async () => {
     const files = await testFiles(path.join(PROM_DIR, "tests"));
-    const result = await run("promtool", ["test", "rules", ...files], { timeoutMs: 170_000 });
+    const result = await run(findBinary(["promtool"]), ["test", "rules", ...files], { timeoutMs: 170_000 });
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout.match(/SUCCESS/g)?.length).toBe(files.length);
   }, 180_000);
@@ -80,7 +81,7 @@ describe("promtool unit tests can fail", () => {
     const mutated = mutate(original);
     expect(mutated).not.toBe(original);
     await writeFile(alertsFile, mutated);
-    return await run("promtool", ["test", "rules", path.join(dir, "tests", testFile)]);
+    return await run(findBinary(["promtool"]), ["test", "rules", path.join(dir, "tests", testFile)]);
   }
 
   it("when the p95 threshold moves above the test's 125 ms", async () => {

@@ -6,7 +6,7 @@
  *   off         node --import .../telemetry/register.js ... main.js  (no OTLP endpoint: SDK not started)
  *   on          the same with OTEL_EXPORTER_OTLP_ENDPOINT set, OTEL_TRACES_SAMPLER=always_on
  *               (100% sampling), OTLP/HTTP protobuf to a local receiver: the Jaeger binary
- *               from scripts/install-jaeger.sh when present, else a discard sink process.
+ *               from scripts/install/jaeger.sh when present, else a discard sink process.
  *   on-10pct    the same, sampling 10% (traceidratio 0.1)        (default set includes it)
  *   on-unsampled  the same, always_off: SDK and instrumentations active, nothing recorded
  *               (diagnostic: `--modes on-unsampled` adds it)
@@ -178,7 +178,7 @@ async function startReceiver(choice: Options["receiver"]): Promise<Receiver> {
     haveJaeger = false;
   }
   if (choice === "jaeger" && !haveJaeger)
-    throw new Error(`no Jaeger at ${jaegerBin}: bash scripts/install-jaeger.sh`);
+    throw new Error(`no Jaeger at ${jaegerBin}: bash scripts/install/jaeger.sh`);
   if (choice !== "sink" && haveJaeger) {
     const ports: Record<string, number> = {};
     for (const name of ["OTLP_GRPC", "OTLP_HTTP", "QUERY_HTTP", "QUERY_GRPC", "HEALTH", "METRICS"]) {

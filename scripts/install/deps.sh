@@ -1,43 +1,48 @@
 #!/usr/bin/env bash
-# Installs the native binaries the tests and the native stack need, idempotently.
-# Debian packages: redis-server, prometheus/promtool, alertmanager/amtool, redis exporter,
-# docker-compose (for static compose validation only; no engine is needed).
-# Go tools: Task (pinned). Each step is skipped when its binary is already present, so a
-# second run costs well under a second.
+# Installs everything the tests, the native stack and the offline images need, idempotently:
+#
+# - Debian packages: redis-server and redis-sentinel, prometheus (for promtool 2.x, which the
+#   rules are also checked with), prometheus-redis-exporter, haproxy, wrk, mmdebstrap, and
+#   docker.io when no Docker engine (dockerd) is installed. Installed with policy-rc.d 101, so
+#   no daemon starts on a default port: the tests and the native stack own every process.
+# - Go programs at the versions of .env (scripts/install/go-tools.sh): Task, Prometheus and
+#   promtool 3.x, Alertmanager and amtool, Jaeger, the Docker Compose plugin, Helm,
+#   kubeconform, vegeta; cached machine-wide, so a second run or a fresh clone takes seconds.
+#
+# SKIP_GO_TOOLS=1 skips the Go programs (.ci/run builds them in the background meanwhile).
 set -euo pipefail
-
-TASK_VERSION="${TASK_VERSION:-v3.54.0}"
-GOBIN="${GOBIN:-$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin}"
+source "$(dirname "$0")/lib.sh"
+LOG_PREFIX=install-deps
 
 need_apt=()
-command -v redis-server >/dev/null || need_apt+=(redis-server)
-command -v prometheus >/dev/null || need_apt+=(prometheus)
-command -v promtool >/dev/null || need_apt+=(prometheus)
-command -v prometheus-alertmanager >/dev/null || need_apt+=(prometheus-alertmanager)
-command -v prometheus-redis-exporter >/dev/null || need_apt+=(prometheus-redis-exporter)
-command -v docker-compose >/dev/null || need_apt+=(docker-compose)
+need() { command -v "$1" >/dev/null || need_apt+=("$2"); }
+need redis-server redis-server
+need redis-sentinel redis-sentinel
+need /usr/bin/promtool prometheus
+need prometheus-redis-exporter prometheus-redis-exporter
+need haproxy haproxy
+need wrk wrk
+need mmdebstrap mmdebstrap
+# A Docker engine for the compose stack and its tests; a machine with Docker's own packages
+# (docker-ce) already has dockerd and keeps it.
+need dockerd docker.io
 
 if ((${#need_apt[@]})); then
-  echo "install-deps: apt packages: ${need_apt[*]}" >&2
+  if [ "$(id -u)" != 0 ]; then
+    log "missing Debian packages: ${need_apt[*]}; run this script as root (or sudo apt-get install them)"
+    exit 1
+  fi
+  log "apt packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  # The Debian packages ship systemd units and would start daemons on the default ports;
-  # policy-rc.d 101 forbids that, so the tests and the native stack own every process.
   printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  if [ ! -d /var/lib/apt/lists ] || [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v lock)" ] \
-     || ! apt-cache show "${need_apt[0]}" >/dev/null 2>&1; then
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  if [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ] \
+    || ! apt-cache show "${need_apt[0]}" >/dev/null 2>&1; then
     apt-get update -qq
   fi
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
-  rm -f /usr/sbin/policy-rc.d
 fi
 
-if ! command -v task >/dev/null && [ ! -x "$GOBIN/task" ]; then
-  echo "install-deps: go install github.com/go-task/task/v3/cmd/task@${TASK_VERSION}" >&2
-  GOFLAGS=-mod=mod go install "github.com/go-task/task/v3/cmd/task@${TASK_VERSION}"
-fi
-
-# Jaeger v2 for the native stack and the tracing tests (cached machine-wide after one build).
-# .ci/run builds it in the background while apt and npm ci run, and skips it here.
-if [ "${SKIP_JAEGER_INSTALL:-}" != 1 ]; then
-  bash "$(dirname "$0")/install-jaeger.sh" >/dev/null
+if [ "${SKIP_GO_TOOLS:-}" != 1 ]; then
+  bash "$REPO_ROOT/scripts/install/go-tools.sh"
 fi

@@ -24,7 +24,7 @@ const JAEGER_CONFIG = path.join(REPO_ROOT, "infra/jaeger/config.yaml");
 
 /** Builds Jaeger once (cached machine-wide) and returns its path. */
 function jaegerBinary(): string {
-  return execFileSync("bash", [path.join(REPO_ROOT, "scripts/install-jaeger.sh")], {
+  return execFileSync("bash", [path.join(REPO_ROOT, "scripts/install/jaeger.sh")], {
     encoding: "utf8",
   }).trim();
 }

@@ -15,7 +15,7 @@ import {
 } from "./tracing-helpers.js";
 
 /**
- * Whole stack, natively: the Jaeger v2 binary built by scripts/install-jaeger.sh, run with
+ * Whole stack, natively: the Jaeger v2 binary built by scripts/install/jaeger.sh, run with
  * infra/jaeger/config.yaml on free ports; the service started as in production, exporting
  * OTLP/HTTP protobuf (the SDK's default) to it; the request's trace found through Jaeger's
  * query API, and so is the trace an exemplar on /metrics points to.
@@ -32,13 +32,13 @@ function installed(file: string): boolean {
 }
 
 const haveJaeger = installed(JAEGER_BIN);
-// CI installs Jaeger (scripts/install-deps.sh); there a missing binary is a failure, not a skip.
+// CI installs Jaeger (scripts/install/deps.sh); there a missing binary is a failure, not a skip.
 if (!haveJaeger && process.env.CI === "true") {
-  throw new Error(`no Jaeger binary at ${JAEGER_BIN}; scripts/install-deps.sh should have built it`);
+  throw new Error(`no Jaeger binary at ${JAEGER_BIN}; scripts/install/deps.sh should have built it`);
 }
 if (!haveJaeger) {
   console.warn(
-    `tracing-jaeger: SKIPPED: no Jaeger binary at ${JAEGER_BIN}; run \`bash scripts/install-jaeger.sh\` (or set JAEGER_BIN)`,
+    `tracing-jaeger: SKIPPED: no Jaeger binary at ${JAEGER_BIN}; run \`bash scripts/install/jaeger.sh\` (or set JAEGER_BIN)`,
   );
 }
 

@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findBinary } from "../../test/support/binaries.js";
 import { getFreePort } from "../../test/support/ports.js";
 import { type RedisProcess, startRedis } from "../../test/support/redis.js";
 import {
@@ -20,28 +21,14 @@ import {
  * negotiated OpenMetrics output passes Prometheus' strict parser: a format error would take
  * the whole target down), and its query_exemplars API returns the trace id of a request.
  */
-function hasPrometheus(): boolean {
-  try {
-    execFileSync("prometheus", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const havePrometheus = hasPrometheus();
-if (!havePrometheus) {
-  console.warn(
-    "tracing-prometheus: SKIPPED: no prometheus binary on PATH; run `bash scripts/install-deps.sh`",
-  );
-}
+const PROMETHEUS = findBinary(["prometheus"]);
 
 interface ExemplarSeries {
   seriesLabels: Record<string, string>;
   exemplars: Array<{ labels: Record<string, string>; value: string; timestamp: number }>;
 }
 
-describe.skipIf(!havePrometheus)("Prometheus exemplar storage", () => {
+describe("Prometheus exemplar storage", () => {
   let prometheus: ChildProcess | undefined;
   let prometheusUrl = "";
   let output = "";
@@ -72,7 +59,7 @@ describe.skipIf(!havePrometheus)("Prometheus exemplar storage", () => {
     const port = await getFreePort();
     prometheusUrl = `http://127.0.0.1:${port}`;
     const running = spawn(
-      "prometheus",
+      PROMETHEUS,
       [
         `--config.file=${path.join(dir, "prometheus.yml")}`,
         `--storage.tsdb.path=${path.join(dir, "data")}`,

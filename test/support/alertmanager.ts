@@ -52,7 +52,7 @@ export async function startAlertmanager(options: AlertmanagerOptions = {}): Prom
   const url = `http://${address}`;
   const daemon = await startDaemonIn(dir, {
     name: "alertmanager",
-    command: findBinary(["prometheus-alertmanager", "alertmanager"]),
+    command: findBinary(["alertmanager", "prometheus-alertmanager"]),
     args: [
       `--config.file=${configFile}`,
       `--storage.path=${path.join(dir, "data")}`,
