@@ -8,26 +8,11 @@ import { spawn } from "node:child_process";
 import { REPO_ROOT } from "../../infra/src/paths.js";
 import { chooseProvider } from "./index.js";
 import { startNativeStack } from "./native.js";
-import type { StackPorts, StackUrls } from "./types.js";
-
-const PORT_VARIABLES: Record<keyof StackPorts, string> = {
-  service: "STACK_SERVICE_PORT",
-  redis: "STACK_REDIS_PORT",
-  redisExporter: "STACK_REDIS_EXPORTER_PORT",
-  prometheus: "STACK_PROMETHEUS_PORT",
-  alertmanager: "STACK_ALERTMANAGER_PORT",
-  alertWebhook: "STACK_ALERT_WEBHOOK_PORT",
-  jaegerOtlpGrpc: "STACK_JAEGER_OTLP_GRPC_PORT",
-  jaegerOtlpHttp: "STACK_JAEGER_OTLP_HTTP_PORT",
-  jaegerQuery: "STACK_JAEGER_QUERY_PORT",
-  jaegerQueryGrpc: "STACK_JAEGER_QUERY_GRPC_PORT",
-  jaegerHealth: "STACK_JAEGER_HEALTH_PORT",
-  jaegerMetrics: "STACK_JAEGER_METRICS_PORT",
-};
+import { STACK_PORT_VARIABLES, type StackPorts, type StackUrls } from "./types.js";
 
 export function portsFromEnv(env: NodeJS.ProcessEnv): Partial<StackPorts> {
   const ports: Partial<StackPorts> = {};
-  for (const [key, variable] of Object.entries(PORT_VARIABLES) as Array<[keyof StackPorts, string]>) {
+  for (const [key, variable] of Object.entries(STACK_PORT_VARIABLES) as Array<[keyof StackPorts, string]>) {
     const raw = env[variable];
     if (raw === undefined || raw === "") continue;
     const port = Number(raw);

@@ -30,6 +30,8 @@ function jaegerBinary(): string {
 }
 
 interface Stoppable {
+  /** The component's process, where the starter exposes it (freezing needs it). */
+  readonly pid?: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -162,7 +164,17 @@ export async function startNativeStack(options: StackOptions = {}): Promise<Stac
     running.delete(name);
     await component?.stop();
   };
+  const signal = (name: ComponentName, sig: "SIGSTOP" | "SIGCONT") => {
+    const pid = running.get(name)?.pid;
+    if (pid === undefined) throw new Error(`${name} is not running, or its process id is not known`);
+    process.kill(pid, sig);
+  };
   const stop = async () => {
+    // A frozen process cannot handle SIGTERM: resume everything before stopping it.
+    for (const name of running.keys()) {
+      const pid = running.get(name)?.pid;
+      if (pid !== undefined) process.kill(pid, "SIGCONT");
+    }
     for (const name of [...order].reverse()) await stopComponent(name);
   };
 
@@ -172,5 +184,13 @@ export async function startNativeStack(options: StackOptions = {}): Promise<Stac
     await stop();
     throw error;
   }
-  return { provider: "native", urls, startComponent, stopComponent, stop };
+  return {
+    provider: "native",
+    urls,
+    startComponent,
+    stopComponent,
+    freezeComponent: async (name) => signal(name, "SIGSTOP"),
+    thawComponent: async (name) => signal(name, "SIGCONT"),
+    stop,
+  };
 }

@@ -21,9 +21,19 @@ export type ProviderName = "native" | "containers";
 export interface Stack {
   readonly provider: ProviderName;
   readonly urls: StackUrls;
+  /** Containers only: the compose project, its env file, and `docker compose` bound to both. */
+  readonly projectName?: string;
+  readonly envFile?: string;
+  compose?(...args: string[]): Promise<string>;
   /** Stops and starts single components, for drills (redis-down, service-down). */
   stopComponent(name: ComponentName): Promise<void>;
   startComponent(name: ComponentName): Promise<void>;
+  /**
+   * Freezes a component without closing its sockets (SIGSTOP natively, `docker compose pause`
+   * in containers): a hung Redis, not a dead one. `thawComponent` resumes it.
+   */
+  freezeComponent(name: ComponentName): Promise<void>;
+  thawComponent(name: ComponentName): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +60,8 @@ export interface StackPorts {
   jaegerQueryGrpc: number;
   jaegerHealth: number;
   jaegerMetrics: number;
+  /** Containers only (the native stack has no Grafana). */
+  grafana: number;
 }
 
 export const DEFAULT_PORTS: Readonly<StackPorts> = Object.freeze({
@@ -65,10 +77,15 @@ export const DEFAULT_PORTS: Readonly<StackPorts> = Object.freeze({
   jaegerQueryGrpc: 16685,
   jaegerHealth: 13133,
   jaegerMetrics: 8888,
+  grafana: 3000,
 });
 
 export interface StackOptions {
-  /** native only: ports (0 = free). */
+  /**
+   * Ports (0 = free). Native: every component's. Containers: the published ones (service,
+   * Prometheus, Alertmanager, webhook, Jaeger's UI, Grafana) and Redis, which a started stack
+   * also publishes on loopback for drills.
+   */
   ports?: Partial<StackPorts>;
   /** Extra environment for the service (e.g. FAULTS_ENABLED for drills). */
   serviceEnv?: Record<string, string>;
@@ -80,4 +97,26 @@ export interface StackOptions {
   alertmanagerTimings?: { group_wait?: string; group_interval?: string; repeat_interval?: string };
   /** Where native component logs go (default .stack/logs). */
   logDir?: string;
+  /**
+   * Containers only: the env file compose reads (default STACK_COMPOSE_ENV_FILE, else
+   * .env.offline when `task images:offline` wrote one, else .env).
+   */
+  composeEnvFile?: string;
 }
+
+/** The environment variables that set each port (native twin and docker-compose.yml alike). */
+export const STACK_PORT_VARIABLES: Record<keyof StackPorts, string> = {
+  service: "STACK_SERVICE_PORT",
+  redis: "STACK_REDIS_PORT",
+  redisExporter: "STACK_REDIS_EXPORTER_PORT",
+  prometheus: "STACK_PROMETHEUS_PORT",
+  alertmanager: "STACK_ALERTMANAGER_PORT",
+  alertWebhook: "STACK_ALERT_WEBHOOK_PORT",
+  jaegerOtlpGrpc: "STACK_JAEGER_OTLP_GRPC_PORT",
+  jaegerOtlpHttp: "STACK_JAEGER_OTLP_HTTP_PORT",
+  jaegerQuery: "STACK_JAEGER_QUERY_PORT",
+  jaegerQueryGrpc: "STACK_JAEGER_QUERY_GRPC_PORT",
+  jaegerHealth: "STACK_JAEGER_HEALTH_PORT",
+  jaegerMetrics: "STACK_JAEGER_METRICS_PORT",
+  grafana: "STACK_GRAFANA_PORT",
+};

@@ -14,6 +14,8 @@ export const REDIS_CONFIG = CONFIG_PATHS.redis;
 
 export interface ConfiguredRedis {
   readonly port: number;
+  /** The redis-server process (drills freeze it with SIGSTOP). */
+  readonly pid: number | undefined;
   readonly url: string;
   output(): string;
   stop(): Promise<void>;
@@ -34,6 +36,7 @@ export async function startConfiguredRedis(
   });
   return {
     port,
+    pid: daemon.pid,
     url: `redis://127.0.0.1:${port}`,
     output: daemon.output,
     stop: () => daemon.stop(),
