@@ -4,6 +4,7 @@ import { coldStart } from "./drills/cold-start.js";
 import { errors } from "./drills/errors.js";
 import { evictions } from "./drills/evictions.js";
 import { redisDown } from "./drills/redis-down.js";
+import { redisFrozen } from "./drills/redis-frozen.js";
 import { serviceDown } from "./drills/service-down.js";
 import { slowDisk } from "./drills/slow-disk.js";
 import { targetDown } from "./drills/target-down.js";
@@ -11,6 +12,7 @@ import { targetDown } from "./drills/target-down.js";
 /** Factories: a drill keeps state between inject and restore, so each run gets a fresh one. */
 export const DRILLS: Readonly<Record<DrillName, () => Drill>> = {
   "redis-down": redisDown,
+  "redis-frozen": redisFrozen,
   "slow-disk": slowDisk,
   evictions,
   errors,

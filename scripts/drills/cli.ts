@@ -2,8 +2,8 @@
  * `npm run drill -- <drill...|all> [options]` / `task drill:<name>`: runbook drills with
  * fault injection, each proven end to end at the Alertmanager webhook.
  *
- *   Without URLs: starts a native stack of its own (free ports, FAULTS_ENABLED, time-scaled
- *   rules), runs the drills, stops it.
+ *   Without URLs: starts a stack of its own (free ports, FAULTS_ENABLED, time-scaled rules),
+ *   runs the drills, stops it: natively, or from docker-compose.yml with --provider containers.
  *   Against a running stack (compose: FAULTS_ENABLED=true FAULTS_TOKEN=... docker compose up):
  *     --base-url http://127.0.0.1:8000 [--prometheus-url ...:9090] [--alertmanager-url ...:9093]
  *     [--webhook-url ...:5001] [--faults-token T (or FAULTS_TOKEN)] [--redis-url redis://...]
@@ -36,6 +36,7 @@ const { values, positionals } = parseArgs({
     "faults-token": { type: "string" },
     "redis-url": { type: "string" },
     "compose-dir": { type: "string" },
+    provider: { type: "string", default: "native" },
     rate: { type: "string", default: "40" },
     "report-dir": { type: "string", default: path.join(REPO_ROOT, "perf-results/drills") },
   },
@@ -47,6 +48,8 @@ for (const arg of positionals.length ? positionals : ["all"]) {
   else if (isDrillName(arg)) names.push(arg);
   else usage(`unknown drill "${arg}"`);
 }
+const provider = values.provider;
+if (provider !== "native" && provider !== "containers") usage(`--provider ${provider}: native or containers`);
 const rate = Number(values.rate);
 if (!(rate > 0 && rate <= 500)) usage(`--rate ${values.rate}: between 1 and 500 requests/s`);
 
@@ -68,6 +71,7 @@ if (values["base-url"]) {
 const startedAt = new Date();
 const results = await runSession(names, {
   ...(target ? { target } : {}),
+  provider,
   rate,
   log: (line) => process.stdout.write(`${line}\n`),
   onResult: (r) =>

@@ -6,6 +6,7 @@ import type { DrillTarget } from "./target.js";
 
 export const DRILL_NAMES = [
   "redis-down",
+  "redis-frozen",
   "slow-disk",
   "evictions",
   "errors",
@@ -14,6 +15,17 @@ export const DRILL_NAMES = [
   "target-down",
 ] as const;
 export type DrillName = (typeof DRILL_NAMES)[number];
+
+/**
+ * The drills `npm test` also runs on docker-compose.yml: the outages only a real compose
+ * stack shows the way users meet them (a stopped container, a paused one, injected errors).
+ */
+export const COMPOSE_DRILL_NAMES: readonly DrillName[] = [
+  "redis-down",
+  "redis-frozen",
+  "service-down",
+  "errors",
+];
 
 export function isDrillName(value: string): value is DrillName {
   return (DRILL_NAMES as readonly string[]).includes(value);

@@ -3,16 +3,19 @@
  * (the slow part), and each drill resets alerting state before its own baseline.
  */
 import { waitFor } from "../../test/support/ports.js";
+import type { ProviderName } from "../stack/index.js";
 import { DRILLS } from "./catalog.js";
 import type { DrillName } from "./drill.js";
 import { BackgroundLoad } from "./load.js";
 import { phaseStats } from "./load-stats.js";
 import { type DrillResult, runDrill } from "./runner.js";
-import { type DrillTarget, startNativeTarget } from "./target.js";
+import { type DrillTarget, startDrillTarget } from "./target.js";
 
 export interface SessionOptions {
-  /** A running stack; without it a native stack of its own is started (and stopped on close). */
+  /** A running stack; without it a stack of its own is started (and stopped on close). */
   readonly target?: DrillTarget;
+  /** Which stack to start when no target is given (default native). */
+  readonly provider?: ProviderName;
   /** Background load, requests per second (default 40). */
   readonly rate?: number;
   /** Where the native stack's component logs go. */
@@ -32,8 +35,9 @@ export class DrillSession {
     const log = options.log ?? (() => {});
     let target = options.target;
     if (!target) {
-      log("starting a native stack with faults enabled and time-scaled rules...");
-      target = await startNativeTarget(options.logDir ? { logDir: options.logDir } : {});
+      const provider = options.provider ?? "native";
+      log(`starting a ${provider} stack with faults enabled and time-scaled rules...`);
+      target = await startDrillTarget(provider, options.logDir ? { logDir: options.logDir } : {});
     }
     const session = new DrillSession(
       target,

@@ -1,17 +1,18 @@
 /**
- * The stack a drill runs against. Either the drills start their own native stack (free ports,
- * faults enabled, the time-scaled rules, second-scale Alertmanager grouping), or they take
- * a running one by its URLs (compose: `FAULTS_ENABLED=true FAULTS_TOKEN=... docker compose
+ * The stack a drill runs against. Either the drills start their own stack, native or compose
+ * (free ports, faults enabled, the time-scaled rules, second-scale Alertmanager grouping), or
+ * they take a running one by its URLs (compose: `FAULTS_ENABLED=true FAULTS_TOKEN=... docker compose
  * up`), whose components they stop and start with `docker compose`.
  */
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { DEFAULT_PARAMS, type RuleParams } from "../../infra/src/params.js";
 import { REPO_ROOT } from "../../infra/src/paths.js";
-import { type ComponentName, startStack } from "../stack/index.js";
+import { type ComponentName, type ProviderName, startStack } from "../stack/index.js";
 import { DEFAULT_PORTS } from "../stack/types.js";
 import { FaultsClient } from "./faults-client.js";
 import { composeRedisControl, type RedisControl, redisClientControl } from "./redis-control.js";
@@ -35,6 +36,8 @@ export interface TargetUrls {
 
 export interface DrillTarget {
   readonly description: string;
+  /** Which stack provider runs it; `external` for a stack the drills did not start. */
+  readonly provider: ProviderName | "external";
   readonly urls: TargetUrls;
   /** Time parameters of the rules the target's Prometheus evaluates (deadlines follow them). */
   readonly params: RuleParams;
@@ -43,6 +46,9 @@ export interface DrillTarget {
   readonly faults: FaultsClient;
   stopComponent(name: ComponentName): Promise<void>;
   startComponent(name: ComponentName): Promise<void>;
+  /** A hung component: its process stopped, its sockets open (SIGSTOP, `docker compose pause`). */
+  freezeComponent(name: ComponentName): Promise<void>;
+  thawComponent(name: ComponentName): Promise<void>;
   /**
    * Forget earlier drills' alerts: the native target restarts Prometheus (fresh TSDB, so no
    * rate window still holds the last fault) and Alertmanager (no notification log). A shared
@@ -52,15 +58,27 @@ export interface DrillTarget {
   close(): Promise<void>;
 }
 
-export interface NativeTargetOptions {
-  /** Where component logs go (default: a temp dir, removed on close unless kept). */
+export interface StartedTargetOptions {
+  /** Where native component logs go (default: a temp dir, removed on close unless kept). */
   readonly logDir?: string;
 }
 
-/** A native stack of its own, on free ports, so it never meets a stack already running. */
-export async function startNativeTarget(options: NativeTargetOptions = {}): Promise<DrillTarget> {
+/**
+ * A stack of its own for drills, natively or from docker-compose.yml: free ports, faults
+ * enabled, the time-scaled rules, second-scale Alertmanager grouping. Compose gets the rules
+ * and timings through its override file and keeps Prometheus' and Alertmanager's data in
+ * anonymous volumes, so resetting alerting state (recreating them with new volumes) starts
+ * them empty, as natively.
+ */
+export async function startDrillTarget(
+  provider: ProviderName,
+  options: StartedTargetOptions = {},
+): Promise<DrillTarget> {
   const dir = await mkdtemp(path.join(tmpdir(), "drills-"));
   const params = drillParams();
+  // Fault control from outside the container network needs the token (the service sees the
+  // bridge's address, not loopback); natively loopback suffices, the token does no harm.
+  const faultsToken = randomBytes(24).toString("hex");
   try {
     const ruleFiles = await writeDrillRules(path.join(dir, "rules"), params);
     const stack = await startStack(
@@ -68,28 +86,50 @@ export async function startNativeTarget(options: NativeTargetOptions = {}): Prom
         // Every port free (0), whatever components the stack has: never the contract's ports a
         // running `npm run stack` or a parallel test may hold.
         ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((k) => [k, 0])),
-        serviceEnv: { FAULTS_ENABLED: "true", LOG_LEVEL: "warn" },
+        serviceEnv: { FAULTS_ENABLED: "true", FAULTS_TOKEN: faultsToken, LOG_LEVEL: "warn" },
         ruleFiles,
         scrapeInterval: DRILL_SCRAPE_INTERVAL,
         evaluationInterval: DRILL_EVALUATION_INTERVAL,
         alertmanagerTimings: { ...DRILL_ALERTMANAGER_TIMINGS },
         logDir: options.logDir ?? path.join(dir, "logs"),
+        ephemeralData: true,
       },
-      "native",
+      provider,
     );
     const redisUrl = stack.urls.redis;
-    if (!redisUrl) throw new Error("the native stack did not report its Redis URL");
+    if (!redisUrl) throw new Error(`the ${provider} stack did not report its Redis URL`);
     const redis = redisClientControl(redisUrl);
+    const where =
+      stack.provider === "containers"
+        ? `compose project ${stack.projectName} (${stack.envFile})`
+        : "native stack";
     return {
-      description: `native stack (Prometheus ${stack.urls.prometheus}, rules time-scaled)`,
+      description: `${where}, Prometheus ${stack.urls.prometheus}, rules time-scaled`,
+      provider: stack.provider,
       urls: stack.urls,
       params,
       notify: DRILL_NOTIFY_TIMINGS,
       redis,
-      faults: new FaultsClient(stack.urls.service),
+      faults: new FaultsClient(stack.urls.service, faultsToken),
       stopComponent: (name) => stack.stopComponent(name),
       startComponent: (name) => stack.startComponent(name),
+      freezeComponent: (name) => stack.freezeComponent(name),
+      thawComponent: (name) => stack.thawComponent(name),
       async resetAlerting() {
+        if (stack.compose) {
+          // New containers on new volumes: no rate window or notification log of the last drill.
+          await stack.compose(
+            "up",
+            "--detach",
+            "--no-deps",
+            "--force-recreate",
+            "--renew-anon-volumes",
+            "--wait",
+            "alertmanager",
+            "prometheus",
+          );
+          return;
+        }
         await stack.stopComponent("prometheus");
         await stack.stopComponent("alertmanager");
         await stack.startComponent("alertmanager");
@@ -135,7 +175,10 @@ export async function externalTarget(options: ExternalTargetOptions): Promise<Dr
     notify: await productionNotifyTimings(),
     redis,
     faults: new FaultsClient(options.urls.service, options.faultsToken),
+    provider: "external",
     stopComponent: (name) => compose("stop", composeService(name)),
+    freezeComponent: (name) => compose("pause", composeService(name)),
+    thawComponent: (name) => compose("unpause", composeService(name)),
     // `start`, not `up`: `up` would recreate the container from this shell's environment,
     // which may lack FAULTS_ENABLED. Readiness is what the drill's recovery check waits for.
     startComponent: (name) => compose("start", composeService(name)),

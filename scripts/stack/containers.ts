@@ -154,10 +154,18 @@ export async function startContainersStack(
     services: {
       redis: { ports: [`127.0.0.1:${ports.redis}:6379`] },
       ...(options.serviceEnv ? { [COMPOSE_SERVICES.service]: { environment: options.serviceEnv } } : {}),
-      ...(prometheusDir ? { prometheus: { volumes: [`${prometheusDir}:/etc/prometheus:ro`] } } : {}),
-      ...(alertmanagerFile
-        ? { alertmanager: { volumes: [`${alertmanagerFile}:/etc/alertmanager/alertmanager.yml:ro`] } }
-        : {}),
+      prometheus: {
+        volumes: [
+          ...(prometheusDir ? [`${prometheusDir}:/etc/prometheus:ro`] : []),
+          ...(options.ephemeralData ? [{ type: "volume", target: "/prometheus" }] : []),
+        ],
+      },
+      alertmanager: {
+        volumes: [
+          ...(alertmanagerFile ? [`${alertmanagerFile}:/etc/alertmanager/alertmanager.yml:ro`] : []),
+          ...(options.ephemeralData ? [{ type: "volume", target: "/alertmanager" }] : []),
+        ],
+      },
     },
   };
   const overrideFile = path.join(dir, "docker-compose.override.yml");

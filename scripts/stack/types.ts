@@ -102,6 +102,12 @@ export interface StackOptions {
    * .env.offline when `task images:offline` wrote one, else .env).
    */
   composeEnvFile?: string;
+  /**
+   * Containers only: Prometheus and Alertmanager keep their data in anonymous volumes instead
+   * of the named ones, so recreating them with renewed anonymous volumes (drills reset
+   * alerting state) starts them empty.
+   */
+  ephemeralData?: boolean;
 }
 
 /** The environment variables that set each port (native twin and docker-compose.yml alike). */

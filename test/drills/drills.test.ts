@@ -1,8 +1,10 @@
 /**
- * Every runbook drill, end to end, on one native stack of its own (free ports, faults
- * enabled, time-scaled rules): each must see its alerts delivered to the webhook and
- * resolved, its inhibitions hold, no other alert delivered, and users see what the runbook
- * promises. Reports land in perf-results/drills/ (a CI artifact when something fails).
+ * The runbook drills, end to end, each provider on a stack of its own (free ports, faults
+ * enabled, time-scaled rules): every drill on the native twin, and the compose set on
+ * docker-compose.yml (the offline images) wherever a Docker engine answers. Each must see its
+ * alerts delivered to the webhook and resolved, its inhibitions hold, no other alert
+ * delivered, and users see what the runbook promises. Reports land in perf-results/drills/
+ * (a CI artifact when something fails).
  *
  * Runs only with DRILLS=1 (`npm run test:drills`): the drills check latency against the
  * runbook's tables and alert on it, so they need the machine to themselves. Inside the
@@ -12,44 +14,59 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../infra/src/paths.js";
-import { DRILL_NAMES } from "../../scripts/drills/drill.js";
+import { COMPOSE_DRILL_NAMES, DRILL_NAMES, type DrillName } from "../../scripts/drills/drill.js";
 import { timelineText, writeReports } from "../../scripts/drills/report.js";
 import type { DrillResult } from "../../scripts/drills/runner.js";
 import { DrillSession } from "../../scripts/drills/session.js";
+import { dockerEngineAnswers, type ProviderName } from "../../scripts/stack/index.js";
 
 const ENABLED = process.env.DRILLS === "1";
+const ENGINE = ENABLED && (await dockerEngineAnswers());
 
 describe.skipIf(ENABLED)("runbook drills", () => {
   it.skip("run alone, with `npm run test:drills` (DRILLS=1)", () => {});
 });
 
-describe.runIf(ENABLED)("runbook drills on the native stack", () => {
-  let session: DrillSession | undefined;
-  const results: DrillResult[] = [];
-  const startedAt = new Date();
+const suites: Array<[ProviderName, readonly DrillName[], boolean]> = [
+  ["native", DRILL_NAMES, true],
+  ["containers", COMPOSE_DRILL_NAMES, ENGINE],
+];
 
-  beforeAll(async () => {
-    session = await DrillSession.open();
-  }, 300_000);
-
-  afterAll(async () => {
-    await session?.close();
-    if (results.length) {
-      await writeReports(path.join(REPO_ROOT, "perf-results/drills"), results, startedAt);
+for (const [provider, names, available] of suites) {
+  describe.runIf(ENABLED)(`runbook drills on the ${provider} stack`, () => {
+    if (!available) {
+      console.warn(`runbook drills: ${provider} SKIPPED: no Docker engine answers on this machine`);
+      it.skip("needs a Docker engine", () => {});
+      return;
     }
-  }, 120_000);
+    let session: DrillSession | undefined;
+    const results: DrillResult[] = [];
+    const startedAt = new Date();
 
-  it.each(DRILL_NAMES.map((name) => [name]))(
-    "%s",
-    async (name) => {
-      if (!session) throw new Error("no stack");
-      const result = await session.run(name);
-      results.push(result);
-      console.info(
-        `${name}: ${result.passed ? "passed" : "FAILED"} in ${(result.durationMs / 1000).toFixed(1)} s`,
-      );
-      expect(result.failures, `${name}\n${timelineText(result)}`).toEqual([]);
-    },
-    240_000,
-  );
-});
+    beforeAll(async () => {
+      session = await DrillSession.open({ provider });
+      console.info(`runbook drills: ${session.target.description}`);
+    }, 300_000);
+
+    afterAll(async () => {
+      await session?.close();
+      if (results.length) {
+        await writeReports(path.join(REPO_ROOT, "perf-results/drills", provider), results, startedAt);
+      }
+    }, 120_000);
+
+    it.each(names.map((name) => [name]))(
+      "%s",
+      async (name) => {
+        if (!session) throw new Error("no stack");
+        const result = await session.run(name);
+        results.push(result);
+        console.info(
+          `${provider} ${name}: ${result.passed ? "passed" : "FAILED"} in ${(result.durationMs / 1000).toFixed(1)} s`,
+        );
+        expect(result.failures, `${name}\n${timelineText(result)}`).toEqual([]);
+      },
+      240_000,
+    );
+  });
+}
