@@ -1,49 +1,12 @@
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-// esbuild comes with tsx (it is also what k6 uses to strip TypeScript).
-import { build, type Plugin } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RunSummary } from "../src/workload.js";
-
-const k6Dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../k6");
+import { bundleK6Script } from "./k6-standin.js";
 
 /**
- * k6 itself cannot run here, so its scripts run on stand-ins for k6's modules: bundled the
- * way k6 reads them (TypeScript stripped by esbuild, ES modules, no Node API), then driven
- * like k6 does: options read, setup() once, the default function per iteration, and
+ * k6 itself cannot run here, so its scripts run on stand-ins for k6's modules (k6-standin.ts),
+ * driven like k6 does: options read, setup() once, the default function per iteration, and
  * handleSummary() with end-of-test data. This catches runtime errors the type-check cannot.
  */
-const fakeK6: Plugin = {
-  name: "fake-k6",
-  setup(b) {
-    b.onResolve({ filter: /^k6(\/.*)?$/ }, (args) => ({ path: args.path, namespace: "k6" }));
-    b.onLoad({ filter: /.*/, namespace: "k6" }, (args) => {
-      const sources: Record<string, string> = {
-        k6: `export function check(value, sets, tags) {
-               let ok = true;
-               for (const name of Object.keys(sets)) {
-                 const passed = !!sets[name](value);
-                 globalThis.__k6.checks.push({ name, passed, tags });
-                 ok = ok && passed;
-               }
-               return ok;
-             }
-             export function fail(message) { throw new Error(message); }`,
-        "k6/http":
-          "export default { get: (url, params) => globalThis.__k6.get(url, params), request: (method, url, body, params) => globalThis.__k6.get(url, params) };",
-        "k6/metrics": `class Metric {
-               constructor(name, isTime) { this.name = name; this.isTime = isTime; }
-               add(value, tags) { globalThis.__k6.samples.push({ metric: this.name, value, tags }); }
-             }
-             export class Rate extends Metric {}
-             export class Trend extends Metric {}`,
-      };
-      const contents = sources[args.path];
-      if (contents === undefined) throw new Error(`unexpected k6 module ${args.path}`);
-      return { contents, loader: "js" };
-    });
-  },
-};
 
 interface K6Module {
   options: {
@@ -90,15 +53,7 @@ async function load(
   env: Record<string, string>,
   broken = false,
 ): Promise<{ mod: K6Module; h: Harness }> {
-  const out = await build({
-    entryPoints: [path.join(k6Dir, entry)],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2020",
-    write: false,
-    plugins: [fakeK6],
-  });
+  const bundled = await bundleK6Script(entry);
   const h: Harness = {
     checks: [],
     samples: [],
@@ -112,7 +67,7 @@ async function load(
   g.__k6 = h;
   g.__ENV = env;
   // A unique suffix: Node caches modules by URL, and each load must run the init code anew.
-  const code = `${out.outputFiles[0]?.text ?? ""}\n// load ${++loads}\n`;
+  const code = `${bundled}\n// load ${++loads}\n`;
   const mod = (await import(
     `data:text/javascript;base64,${Buffer.from(code).toString("base64")}`
   )) as K6Module;
