@@ -6,6 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { REPO_ROOT } from "../../infra/src/paths.js";
+import { defaultComposeEnvFile } from "./containers.js";
 import { chooseProvider } from "./index.js";
 import { startNativeStack } from "./native.js";
 import { STACK_PORT_VARIABLES, type StackPorts, type StackUrls } from "./types.js";
@@ -42,7 +43,13 @@ function describe(urls: StackUrls): string {
 }
 
 async function runCompose(): Promise<number> {
-  const child = spawn("docker", ["compose", "up", "--build"], { cwd: REPO_ROOT, stdio: "inherit" });
+  // The offline images when `task images:offline` built them (no registry needed), else .env's.
+  const envFile = defaultComposeEnvFile();
+  process.stdout.write(`docker compose --env-file ${envFile} up --build (Ctrl-C stops it)\n`);
+  const child = spawn("docker", ["compose", "--env-file", envFile, "up", "--build"], {
+    cwd: REPO_ROOT,
+    stdio: "inherit",
+  });
   return await new Promise((resolve) => child.on("exit", (code) => resolve(code ?? 1)));
 }
 
