@@ -5,6 +5,7 @@
 #
 #   bash scripts/images/build-offline.sh              # or: task images:offline / npm run images:offline
 #   bash scripts/images/build-offline.sh --if-engine  # the same, or nothing when no engine answers
+#   bash scripts/images/build-offline.sh --base-only  # only the Debian base (CI builds it early)
 #   docker compose --env-file .env.offline up -d      # the stack without Grafana and k6
 #
 # Base: a Debian trixie root filesystem from the Debian mirror (mmdebstrap, with trixie-updates
@@ -39,10 +40,6 @@ if ! docker info >/dev/null 2>&1; then
   fi
   log "no Docker engine answers (docker info failed); start one (scripts/docker-engine.sh start)"
   exit 1
-fi
-if ! docker compose version >/dev/null 2>&1; then
-  log "the Docker Compose v2 plugin is missing; installing it (scripts/install/go-tools.sh compose)"
-  bash "$REPO_ROOT/scripts/install/go-tools.sh" compose
 fi
 
 base_age_days() {
@@ -148,6 +145,13 @@ write_env() { # .env with the image names pointed at ours, and the profiles with
 
 started=$SECONDS
 build_base
+if [ "${1:-}" = --base-only ]; then
+  exit 0
+fi
+if ! docker compose version >/dev/null 2>&1; then
+  log "the Docker Compose v2 plugin is missing; installing it (scripts/install/go-tools.sh compose)"
+  bash "$REPO_ROOT/scripts/install/go-tools.sh" compose
+fi
 stage_all
 write_env
 log "building the images (docker compose -f infra/images/compose.yml build)"
