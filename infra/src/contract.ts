@@ -61,7 +61,8 @@ export const SCRAPE_INTERVAL = "15s";
 /**
  * Flags every Prometheus of this stack runs with (compose, native stack, tests): k6 writes
  * its results through the remote-write receiver, and exemplars link latency to traces.
- * Both exist in Prometheus 2.42 (the pinned version).
+ * Both exist in the pinned Prometheus 3.x and in 2.x (exemplar storage is still behind a
+ * feature flag in 3.x; the remote-write receiver is a flag of its own since 2.33).
  */
 export const PROMETHEUS_FEATURE_FLAGS = [
   "--web.enable-remote-write-receiver",

@@ -6,6 +6,7 @@ import { fillRegions } from "./docs/runbook-sections.js";
 import { dashboardProvisioning, datasourceProvisioning } from "./grafana/provisioning.js";
 import { DEFAULT_PARAMS, type RuleParams } from "./params.js";
 import { REPO_ROOT } from "./paths.js";
+import { pin } from "./pins.js";
 import { ALERT_TEST_SPECS } from "./rule-tests/alert-scenarios.js";
 import { exprTests } from "./rule-tests/expr-scenarios.js";
 import { alertTestFile, exprTestFile, kebab } from "./rule-tests/render.js";
@@ -64,7 +65,7 @@ export async function buildOutputs(params: RuleParams = DEFAULT_PARAMS): Promise
 
   out.set(OUTPUT_PATHS.resourceDashboard, json(resourceLoadingDashboard(rules, params)));
   out.set(OUTPUT_PATHS.k6Dashboard, json(k6ResultsDashboard(rules)));
-  out.set(OUTPUT_PATHS.datasource, toYaml(datasourceProvisioning()));
+  out.set(OUTPUT_PATHS.datasource, toYaml(datasourceProvisioning(pin("PROMETHEUS_VERSION"))));
   out.set(OUTPUT_PATHS.dashboardProvider, toYaml(dashboardProvisioning()));
 
   const runbook = await readFile(path.join(REPO_ROOT, OUTPUT_PATHS.runbook), "utf8");

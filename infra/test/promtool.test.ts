@@ -2,7 +2,7 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { findBinary } from "../../test/support/binaries.js";
+import { promtools } from "../../test/support/binaries.js";
 import { run } from "../../test/support/exec.js";
 import { DEFAULT_PARAMS } from "../src/params.js";
 import { CONFIG_PATHS, REPO_ROOT } from "../src/paths.js";
@@ -16,17 +16,20 @@ async function testFiles(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((f) => f.endsWith(".test.yml")).map((f) => path.join(dir, f));
 }
 
-describe("promtool", () => {
+/** Each promtool by the version it reports, for test names that say which one ran. */
+const PROMTOOLS = promtools().map((p) => [p.version, p.path] as const);
+
+describe.each(PROMTOOLS)("promtool %s", (version, promtool) => {
   it("check config accepts prometheus.yml and the rule files it loads", async () => {
-    const result = await run(findBinary(["promtool"]), ["check", "config", CONFIG_PATHS.prometheus]);
-    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const result = await run(promtool, ["check", "config", CONFIG_PATHS.prometheus]);
+    expect(result.code, `promtool ${version}: ${result.stdout}${result.stderr}`).toBe(0);
     expect(result.stdout).toMatch(/SUCCESS: 2 rule files found/);
   }, 60_000);
 
   it("check rules accepts every rule file", async () => {
     const files = (await readdir(path.join(PROM_DIR, "rules"))).map((f) => path.join(PROM_DIR, "rules", f));
-    const result = await run(findBinary(["promtool"]), ["check", "rules", ...files]);
-    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const result = await run(promtool, ["check", "rules", ...files]);
+    expect(result.code, `promtool ${version}: ${result.stdout}${result.stderr}`).toBe(0);
     const total = allRecordingRules(rules).length + allAlerts(rules).length;
     const found = [...result.stdout.matchAll(/SUCCESS: (\d+) rules found/g)].reduce(
       (n, m) => n + Number(m[1]),
@@ -37,8 +40,8 @@ describe("promtool", () => {
 
   it("test rules passes every alert and recording-rule unit test", async () => {
     const files = await testFiles(path.join(PROM_DIR, "tests"));
-    const result = await run(findBinary(["promtool"]), ["test", "rules", ...files], { timeoutMs: 170_000 });
-    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const result = await run(promtool, ["test", "rules", ...files], { timeoutMs: 170_000 });
+    expect(result.code, `promtool ${version}: ${result.stdout}${result.stderr}`).toBe(0);
     expect(result.stdout.match(/SUCCESS/g)?.length).toBe(files.length);
   }, 180_000);
 });
@@ -64,7 +67,7 @@ describe("promtool unit tests cover every alert", () => {
   });
 });
 
-describe("promtool unit tests can fail", () => {
+describe.each(PROMTOOLS)("promtool %s unit tests can fail", (_, promtool) => {
   const dirs: string[] = [];
   afterAll(async () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
@@ -81,7 +84,7 @@ describe("promtool unit tests can fail", () => {
     const mutated = mutate(original);
     expect(mutated).not.toBe(original);
     await writeFile(alertsFile, mutated);
-    return await run(findBinary(["promtool"]), ["test", "rules", path.join(dir, "tests", testFile)]);
+    return await run(promtool, ["test", "rules", path.join(dir, "tests", testFile)]);
   }
 
   it("when the p95 threshold moves above the test's 125 ms", async () => {

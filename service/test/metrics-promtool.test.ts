@@ -4,10 +4,10 @@
  * else does, base units), default Node metrics included.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readPins } from "../../infra/src/pins.js";
 import { findBinary } from "../../test/support/binaries.js";
 import { run } from "../../test/support/exec.js";
 import { parseExposition } from "../../test/support/exposition.js";
-import { readPins } from "../../test/support/pins.js";
 import { startTestService, type TestService } from "../../test/support/service.js";
 
 const promtool = findBinary(["promtool"]);
