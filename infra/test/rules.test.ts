@@ -13,7 +13,6 @@ import {
   allRecordingRules,
   ruleSet,
 } from "../src/rules/index.js";
-import { RUNBOOK_BASE_URL } from "../src/runbook.js";
 import { TARGETS } from "../src/targets.js";
 
 const rules = ruleSet(DEFAULT_PARAMS);
@@ -79,7 +78,7 @@ describe("alert rules", () => {
       const annotations = alertAnnotations(alert);
       expect(annotations.summary).toMatch(/\S/);
       expect(annotations.description).toMatch(/\{\{ \$value( \| humanize\w*)? \}\}/);
-      expect(annotations.runbook_url.startsWith(`${RUNBOOK_BASE_URL}#`)).toBe(true);
+      expect(annotations.runbook_url.startsWith(`${rules.runbookBaseUrl}#`)).toBe(true);
     },
   );
 

@@ -361,6 +361,7 @@ export function resourceLoadingDashboard(rules: RuleSet, params: RuleParams): Da
   ];
 
   return assembleDashboard({
+    runbookBaseUrl: rules.runbookBaseUrl,
     uid: "mcp-resource-loading",
     title: "Resource loading",
     description:

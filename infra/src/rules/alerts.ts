@@ -3,7 +3,7 @@ import type { RuleParams } from "../params.js";
 import { eq, matchers, num } from "../promql.js";
 import { TARGETS } from "../targets.js";
 import type { RecordingNames } from "./recording.js";
-import type { AlertRule, RuleGroup } from "./types.js";
+import type { AlertRuleDefinition, RuleGroup } from "./types.js";
 
 const ms = (seconds: number) => `${num(seconds * 1000)}ms`;
 const pct = (ratio: number) => `${num(ratio * 100)}%`;
@@ -12,14 +12,17 @@ const pct = (ratio: number) => `${num(ratio * 100)}%`;
  * Threshold alerts on the runbook's targets. They read the recording rules, so an alert
  * and the dashboard panel next to it always show the same number.
  */
-export function thresholdAlertRules(params: RuleParams, rec: RecordingNames): RuleGroup<AlertRule>[] {
+export function thresholdAlertRules(
+  params: RuleParams,
+  rec: RecordingNames,
+): RuleGroup<AlertRuleDefinition>[] {
   const w = params.rateWindow;
   const f = params.alertFor;
   const minTraffic = num(TARGETS.minRequestRate);
   const service = SERVICES.resource;
   const serviceUp = `up${matchers(eq("job", JOBS.service))}`;
 
-  const latency: AlertRule[] = [
+  const latency: AlertRuleDefinition[] = [
     {
       alert: "ResourceLoadingLatencyP95High",
       expr: `${rec.latency(0.95, "overall")} > ${num(TARGETS.latencyP95Seconds)}\nand on ()\n${rec.loadRate.overall} > ${minTraffic}`,
@@ -40,7 +43,7 @@ export function thresholdAlertRules(params: RuleParams, rec: RecordingNames): Ru
     },
   ];
 
-  const cache: AlertRule[] = [
+  const cache: AlertRuleDefinition[] = [
     {
       alert: "ResourceCacheHitRateLow",
       expr: `${rec.hitRatio.overall} < ${num(TARGETS.cacheHitRatioMin)}\nand on ()\n${rec.lookupRate} > ${minTraffic}`,
@@ -63,7 +66,7 @@ export function thresholdAlertRules(params: RuleParams, rec: RecordingNames): Ru
     },
   ];
 
-  const availability: AlertRule[] = [
+  const availability: AlertRuleDefinition[] = [
     {
       alert: "ResourceRequestErrors",
       expr: `${rec.errorRatio} > 0`,
@@ -96,7 +99,7 @@ export function thresholdAlertRules(params: RuleParams, rec: RecordingNames): Ru
     },
   ];
 
-  const redis: AlertRule[] = [
+  const redis: AlertRuleDefinition[] = [
     {
       alert: "RedisEvictingKeys",
       expr: `${rec.redisEvictionRate} > 0`,
