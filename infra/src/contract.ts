@@ -12,10 +12,15 @@ export const JOBS = {
   alertmanager: "alertmanager",
 } as const;
 
-/** The `service` label every alert carries; inhibition groups alerts by it. */
+/**
+ * The `service` label every alert carries; inhibition groups alerts by it. The monitoring
+ * components are named by their jobs, as ScrapeTargetDown labels them.
+ */
 export const SERVICES = {
   resource: "mcp-resource-service",
   redis: "redis",
+  prometheus: JOBS.prometheus,
+  alertmanager: JOBS.alertmanager,
 } as const;
 
 export const RESOURCE_TYPES = ["sdlc", "patterns", "templates"] as const;

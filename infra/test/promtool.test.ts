@@ -8,6 +8,7 @@ import { DEFAULT_PARAMS } from "../src/params.js";
 import { CONFIG_PATHS, REPO_ROOT } from "../src/paths.js";
 import { ALERT_TEST_SPECS } from "../src/rule-tests/alert-scenarios.js";
 import { allAlerts, allRecordingRules, ruleSet } from "../src/rules/index.js";
+import { WATCHDOG_ALERT } from "../src/rules/self-monitoring.js";
 
 const PROM_DIR = path.join(REPO_ROOT, "infra/prometheus");
 const rules = ruleSet(DEFAULT_PARAMS);
@@ -56,6 +57,11 @@ describe("promtool unit tests cover every alert", () => {
       const spec = specs.get(alert.alert);
       expect(spec, `no promtool scenarios for ${alert.alert}`).toBeDefined();
       const kinds = new Set(spec?.scenarios.map((s) => s.kind));
+      if (alert.alert === WATCHDOG_ALERT) {
+        // Always firing: no data can keep it quiet, so it only has "fires" scenarios.
+        expect([...kinds]).toEqual(["fires"]);
+        return;
+      }
       expect([...kinds]).toEqual(expect.arrayContaining(["fires", "below", "idle"]));
       if (guardRecords.some((r) => alert.expr.includes(r))) expect(kinds).toContain("guard");
     },
@@ -103,6 +109,17 @@ describe.each(PROMTOOLS)("promtool %s unit tests can fail", (_, promtool) => {
       s.replace(/(alert: ResourceCacheHitRateLow[\s\S]*?for: )10m/, (_, head: string) => `${head}5m`),
     );
     expect(result.code).not.toBe(0);
+  }, 60_000);
+
+  it("when the cache-write alert loses its Redis-reachable guard", async () => {
+    const result = await runMutated("resource-cache-writes-failing.test.yml", (s) =>
+      s.replace(
+        /\n\s*and\n\s*min by \(instance\) \(min_over_time\(mcp_resource_cache_up\{[^}]*\}\[5m\]\)\) == 1/,
+        "",
+      ),
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/FAILED:[\s\S]*ResourceCacheWritesFailing guard/);
   }, 60_000);
 
   it("when the traffic guard is dropped", async () => {

@@ -11,7 +11,7 @@ import { DEFAULT_PARAMS } from "../../infra/src/params.js";
 import { REPO_ROOT } from "../../infra/src/paths.js";
 import { allAlerts, ruleSet } from "../../infra/src/rules/index.js";
 import { RUNBOOK_PATH } from "../../infra/src/runbook.js";
-import { DRILLS, rehearsals } from "../../scripts/drills/catalog.js";
+import { DRILLS, NOT_DRILLED, rehearsals } from "../../scripts/drills/catalog.js";
 import { DRILL_NAMES } from "../../scripts/drills/drill.js";
 import { coldStartTargets, parseLatencyTable } from "../../scripts/drills/runbook-targets.js";
 
@@ -29,10 +29,12 @@ function section(markdown: string, heading: string): string {
 }
 
 describe("drills and the runbook", () => {
-  it("rehearse every alert of the rules", () => {
+  it("rehearse every alert of the rules, but those proven elsewhere", () => {
     const rehearsed = rehearsals();
-    expect(alerts.filter((a) => !rehearsed.has(a))).toEqual([]);
-    expect([...rehearsed.keys()].filter((a) => !alerts.includes(a))).toEqual([]);
+    const elsewhere = Object.keys(NOT_DRILLED);
+    expect(alerts.filter((a) => !rehearsed.has(a) && !elsewhere.includes(a))).toEqual([]);
+    expect([...rehearsed.keys(), ...elsewhere].filter((a) => !alerts.includes(a))).toEqual([]);
+    expect(elsewhere.filter((a) => rehearsed.has(a))).toEqual([]);
   });
 
   it("name, in each alert's section, the drills that rehearse it", async () => {

@@ -20,7 +20,8 @@ export function thresholdAlertRules(
   const f = params.alertFor;
   const minTraffic = num(TARGETS.minRequestRate);
   const service = SERVICES.resource;
-  const serviceUp = `up${matchers(eq("job", JOBS.service))}`;
+  const serviceJob = matchers(eq("job", JOBS.service));
+  const serviceUp = `up${serviceJob}`;
 
   const latency: AlertRuleDefinition[] = [
     {
@@ -63,6 +64,19 @@ export function thresholdAlertRules(
       service,
       summary: "Resource cache (Redis) unavailable",
       description: `{{ $labels.job }} reports Redis unreachable (up gauge = {{ $value }}) for more than ${f.cacheUnavailable}; every lookup is a miss served from disk.`,
+    },
+    {
+      alert: "ResourceCacheWritesFailing",
+      // Every fill (a file read) is followed by one write to Redis; the service counts the
+      // refused or timed-out ones as set errors. Only while its connection was up the whole
+      // window: writes skipped during an outage are ResourceCacheUnavailable's, and would
+      // otherwise fire this as Redis comes back.
+      expr: `sum by (instance) (rate(${METRICS.cacheErrors}${matchers(eq("job", JOBS.service), eq("operation", "set"))}[${w}]))\n/\nsum by (instance) (rate(${METRICS.fileReads}${serviceJob}[${w}]))\n> ${num(TARGETS.cacheWriteFailureRatioMax)}\nand\nmin by (instance) (min_over_time(${METRICS.cacheUp}${serviceJob}[${w}])) == 1`,
+      for: f.cacheWritesFailing,
+      severity: "ticket",
+      service,
+      summary: "Redis refuses or drops cache writes",
+      description: `{{ $labels.instance }}: {{ $value | humanizePercentage }} of cache fills over the last ${w} were not written to Redis although it was reachable (threshold ${pct(TARGETS.cacheWriteFailureRatioMax)}), for more than ${f.cacheWritesFailing}: the cache stops refilling and its hit rate falls as entries expire.`,
     },
   ];
 

@@ -2,6 +2,7 @@ import type { RuleParams } from "../params.js";
 import { DEFAULT_RUNBOOK_BASE_URL, runbookUrl } from "../runbook.js";
 import { thresholdAlertRules } from "./alerts.js";
 import { type RecordingNames, recordingRules } from "./recording.js";
+import { selfMonitoringAlertRules } from "./self-monitoring.js";
 import { sloAlertRules, sloRecordingRules } from "./slo.js";
 import type { AlertRule, AlertRuleDefinition, RecordingRule, RuleGroup } from "./types.js";
 
@@ -28,7 +29,11 @@ export function ruleSet(params: RuleParams, runbookBaseUrl: string = DEFAULT_RUN
   });
   return {
     recording: [...groups, ...sloRecordingRules(params)],
-    alerting: [...thresholdAlertRules(params, names), ...sloAlertRules(params)].map(linked),
+    alerting: [
+      ...thresholdAlertRules(params, names),
+      ...sloAlertRules(params),
+      ...selfMonitoringAlertRules(params),
+    ].map(linked),
     names,
     runbookBaseUrl,
   };

@@ -1,6 +1,10 @@
 /** The rule shapes the generator works with, close to Prometheus' rule file format. */
 
-export type Severity = "page" | "ticket";
+/**
+ * page: act now; ticket: act within a working day; none: the Watchdog heartbeat, which is
+ * routed to its own receiver and never reaches a person while it keeps arriving.
+ */
+export type Severity = "page" | "ticket" | "none";
 
 export interface RecordingRule {
   readonly record: string;
