@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { type AlertmanagerProcess, startAlertmanager } from "../../test/support/alertmanager.js";
-import { findBinary } from "../../test/support/binaries.js";
+import { binaryVersion, findBinary } from "../../test/support/binaries.js";
 import { run } from "../../test/support/exec.js";
 import { waitFor } from "../../test/support/ports.js";
 import { alertmanagerAlerts, postAlerts } from "../../test/support/prometheus-api.js";
@@ -31,8 +31,9 @@ async function routeFor(labels: Record<string, string>): Promise<string> {
 }
 
 describe("alertmanager.yml", () => {
-  it("passes amtool check-config", async () => {
-    const result = await run(findBinary(["amtool"]), ["check-config", CONFIG]);
+  const amtool = findBinary(["amtool"]);
+  it(`passes amtool check-config (amtool ${binaryVersion(amtool)})`, async () => {
+    const result = await run(amtool, ["check-config", CONFIG]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/SUCCESS/);
   });

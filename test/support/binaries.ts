@@ -40,7 +40,8 @@ export interface VersionedBinary {
   readonly version: string;
 }
 
-function versionOf(binary: string): string {
+/** The version a Prometheus-style binary (promtool, amtool, ...) reports with --version. */
+export function binaryVersion(binary: string): string {
   let output: string;
   try {
     output = execFileSync(binary, ["--version"], { encoding: "utf8" });
@@ -60,6 +61,6 @@ function versionOf(binary: string): string {
 export function promtools(): VersionedBinary[] {
   return [findBinary(["promtool"]), DISTRIBUTION_PROMTOOL].map((binary) => ({
     path: binary,
-    version: versionOf(binary),
+    version: binaryVersion(binary),
   }));
 }
