@@ -373,7 +373,7 @@ export function resourceLoadingDashboard(rules: RuleSet, params: RuleParams): Da
     stat({
       title: "Watchdog heartbeat",
       description:
-        "1 while this Prometheus fires the Watchdog, whose notifications go to the watchdog receiver every 1-2 minutes. " +
+        "1 while this Prometheus fires the Watchdog, whose notifications go to the watchdog receiver about once a minute. " +
         "Whether they arrive only a dead man's switch outside the stack can tell (runbook: Watchdog).",
       queries: [
         {
