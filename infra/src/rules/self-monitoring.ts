@@ -18,8 +18,9 @@ const pct = (ratio: number) => `${num(ratio * 100)}%`;
 /**
  * Alerts on the monitoring itself (kube-prometheus' Prometheus and Alertmanager mixins, the
  * ones that apply to one Prometheus and one Alertmanager with local storage). Their metrics
- * come from the `prometheus` and `alertmanager` jobs; every expression reads the same on
- * Prometheus 2.42 and 3.x and on Alertmanager 0.25 and 0.35.
+ * come from the `prometheus` and `alertmanager` jobs. Every expression works on Prometheus 2.42
+ * and 3.x and on Alertmanager 0.25 and 0.35; where a metric's meaning differs between them, the
+ * rule says how it copes.
  */
 export function selfMonitoringAlertRules(params: RuleParams): RuleGroup<AlertRuleDefinition>[] {
   const w = params.rateWindow;
