@@ -12,10 +12,15 @@ export const JOBS = {
   alertmanager: "alertmanager",
 } as const;
 
-/** The `service` label every alert carries; inhibition groups alerts by it. */
+/**
+ * The `service` label every alert carries; inhibition groups alerts by it. The monitoring
+ * components are named by their jobs, as ScrapeTargetDown labels them.
+ */
 export const SERVICES = {
   resource: "mcp-resource-service",
   redis: "redis",
+  prometheus: JOBS.prometheus,
+  alertmanager: JOBS.alertmanager,
 } as const;
 
 export const RESOURCE_TYPES = ["sdlc", "patterns", "templates"] as const;
@@ -61,7 +66,8 @@ export const SCRAPE_INTERVAL = "15s";
 /**
  * Flags every Prometheus of this stack runs with (compose, native stack, tests): k6 writes
  * its results through the remote-write receiver, and exemplars link latency to traces.
- * Both exist in Prometheus 2.42 (the pinned version).
+ * Both exist in the pinned Prometheus 3.x and in 2.x (exemplar storage is still behind a
+ * feature flag in 3.x; the remote-write receiver is a flag of its own since 2.33).
  */
 export const PROMETHEUS_FEATURE_FLAGS = [
   "--web.enable-remote-write-receiver",

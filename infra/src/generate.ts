@@ -2,10 +2,12 @@
  * `npm run gen:obs`: writes the generated Prometheus rules, promtool tests, Grafana
  * dashboards and provisioning, and the generated regions of docs/runbook.md.
  * `npm run check:gen` (`--check`): writes nothing, exits 1 listing files that differ.
+ * `--runbook-base-url=<url>` (or RUNBOOK_BASE_URL) sets where every runbook_url points.
  */
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { buildOutputs, OUTPUT_PATHS, REPO_ROOT } from "./outputs.js";
+import { RUNBOOK_BASE_URL_FLAG, runbookBaseUrl } from "./runbook.js";
 
 async function current(rel: string): Promise<string | undefined> {
   try {
@@ -26,8 +28,14 @@ async function staleTestFiles(outputs: Map<string, string>): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
-  const check = process.argv.includes("--check");
-  const outputs = await buildOutputs();
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== "--check" && !a.startsWith(`${RUNBOOK_BASE_URL_FLAG}=`));
+  if (unknown.length)
+    throw new Error(
+      `unknown argument(s) ${unknown.join(" ")}; known: --check, ${RUNBOOK_BASE_URL_FLAG}=<url>`,
+    );
+  const check = args.includes("--check");
+  const outputs = await buildOutputs({ runbookBaseUrl: runbookBaseUrl(args, process.env) });
   const changed: string[] = [];
   for (const [rel, content] of outputs) {
     if ((await current(rel)) === content) continue;

@@ -6,6 +6,7 @@ import { fillRegions } from "./docs/runbook-sections.js";
 import { dashboardProvisioning, datasourceProvisioning } from "./grafana/provisioning.js";
 import { DEFAULT_PARAMS, type RuleParams } from "./params.js";
 import { REPO_ROOT } from "./paths.js";
+import { pin } from "./pins.js";
 import { ALERT_TEST_SPECS } from "./rule-tests/alert-scenarios.js";
 import { exprTests } from "./rule-tests/expr-scenarios.js";
 import { alertTestFile, exprTestFile, kebab } from "./rule-tests/render.js";
@@ -32,21 +33,28 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
  * Just the two rule files for `params`, by repository-relative path: what a drill writes to a
  * temp dir (with `scaleParams`) and passes to startPrometheus({ ruleFiles }).
  */
-export function ruleFiles(params: RuleParams): Map<string, string> {
-  const rules = ruleSet(params);
+export function ruleFiles(params: RuleParams, runbookBaseUrl?: string): Map<string, string> {
+  const rules = ruleSet(params, runbookBaseUrl);
   return new Map([
     [OUTPUT_PATHS.recordingRules, toYaml(recordingRuleFile(rules.recording))],
     [OUTPUT_PATHS.alertRules, toYaml(alertRuleFile(rules.alerting))],
   ]);
 }
 
+export interface GeneratorOptions {
+  readonly params?: RuleParams;
+  /** Base of every runbook_url (runbook.ts `runbookBaseUrl` resolves the flag and variable). */
+  readonly runbookBaseUrl?: string;
+}
+
 /**
- * Every generated file, by repository-relative path, for one set of time parameters. Pure
- * apart from reading the hand-written runbook whose generated regions it refills.
+ * Every generated file, by repository-relative path. Pure apart from reading .env's pins and
+ * the hand-written runbook whose generated regions it refills.
  */
-export async function buildOutputs(params: RuleParams = DEFAULT_PARAMS): Promise<Map<string, string>> {
-  const rules = ruleSet(params);
-  const out = ruleFiles(params);
+export async function buildOutputs(options: GeneratorOptions = {}): Promise<Map<string, string>> {
+  const params = options.params ?? DEFAULT_PARAMS;
+  const rules = ruleSet(params, options.runbookBaseUrl);
+  const out = ruleFiles(params, options.runbookBaseUrl);
 
   const alerts = new Map(allAlerts(rules).map((a) => [a.alert, a]));
   for (const spec of ALERT_TEST_SPECS) {
@@ -64,7 +72,7 @@ export async function buildOutputs(params: RuleParams = DEFAULT_PARAMS): Promise
 
   out.set(OUTPUT_PATHS.resourceDashboard, json(resourceLoadingDashboard(rules, params)));
   out.set(OUTPUT_PATHS.k6Dashboard, json(k6ResultsDashboard(rules)));
-  out.set(OUTPUT_PATHS.datasource, toYaml(datasourceProvisioning()));
+  out.set(OUTPUT_PATHS.datasource, toYaml(datasourceProvisioning(pin("PROMETHEUS_VERSION"))));
   out.set(OUTPUT_PATHS.dashboardProvider, toYaml(dashboardProvisioning()));
 
   const runbook = await readFile(path.join(REPO_ROOT, OUTPUT_PATHS.runbook), "utf8");

@@ -32,7 +32,18 @@ export interface RuleParams {
     readonly targetDown: string;
     readonly sloPage: string;
     readonly sloTicket: string;
+    readonly cacheWritesFailing: string;
+    readonly ruleFailures: string;
+    readonly prometheusBadConfig: string;
+    readonly alertmanagersNotConnected: string;
+    readonly notificationErrors: string;
+    readonly tsdbFailures: string;
+    readonly sampleLimitHit: string;
+    readonly alertmanagerBadConfig: string;
+    readonly alertmanagerNotifyFailures: string;
   };
+  /** Window of the TSDB failure alerts: compactions run every 2 h, so a shorter one could miss a failed one. */
+  readonly tsdbWindow: string;
   /** SLO period the burn rates are computed against. */
   readonly sloPeriod: string;
   readonly burnRateWindows: readonly BurnRateWindow[];
@@ -58,7 +69,19 @@ export const DEFAULT_PARAMS: RuleParams = {
     // single evaluation's noise.
     sloPage: "2m",
     sloTicket: "15m",
+    // One TTL (300 s): by then every entry written before the refusals began has expired.
+    cacheWritesFailing: "5m",
+    // Self-monitoring: kube-prometheus' durations (prometheus-mixin, alertmanager-mixin).
+    ruleFailures: "15m",
+    prometheusBadConfig: "10m",
+    alertmanagersNotConnected: "10m",
+    notificationErrors: "15m",
+    tsdbFailures: "4h",
+    sampleLimitHit: "15m",
+    alertmanagerBadConfig: "10m",
+    alertmanagerNotifyFailures: "5m",
   },
+  tsdbWindow: "3h",
   sloPeriod: "30d",
   // Google SRE workbook, "Alerting on SLOs", table 5-8 (as Sloth and Pyrra generate it).
   burnRateWindows: [
@@ -83,6 +106,7 @@ export function scaleParams(params: RuleParams, factor: number): RuleParams {
     rateWindow: scale(params.rateWindow),
     evaluationInterval: scale(params.evaluationInterval),
     alertFor,
+    tsdbWindow: scale(params.tsdbWindow),
     sloPeriod: scale(params.sloPeriod),
     burnRateWindows: params.burnRateWindows.map((w) => ({
       ...w,

@@ -1,12 +1,57 @@
-/**
- * Where alerts point operators: one published copy of docs/runbook.md, one anchor per alert.
- * The base URL is defined here only; a test resolves every anchor against the file.
- */
-export const RUNBOOK_BASE_URL =
-  "https://github.com/sdlc-resource-stack/sdlc-resource-stack/blob/main/docs/runbook.md";
+import path from "node:path";
+import { REPO_ROOT } from "./paths.js";
 
 /** Path of the runbook inside the repository. */
 export const RUNBOOK_PATH = "docs/runbook.md";
+
+/**
+ * Where alerts point operators: `<base>#<anchor>`, one anchor per alert in docs/runbook.md.
+ * By default the base is the runbook's path in this repository, a reference that resolves in
+ * every checkout and on whatever forge hosts the project, without inventing a host. Where the
+ * runbook is published (the project's home, an internal forge or docs site rendering Markdown
+ * with GitHub's heading anchors), generate with its URL instead: `--runbook-base-url=` or
+ * RUNBOOK_BASE_URL (see runbookBaseUrl).
+ */
+export const DEFAULT_RUNBOOK_BASE_URL = RUNBOOK_PATH;
+
+export const RUNBOOK_BASE_URL_FLAG = "--runbook-base-url";
+export const RUNBOOK_BASE_URL_ENV = "RUNBOOK_BASE_URL";
+
+/** True for an absolute http(s) base, which links outside the repository (dashboards) can use. */
+export function isAbsoluteRunbookBase(base: string): boolean {
+  return /^https?:\/\//.test(base);
+}
+
+/**
+ * Checks a runbook base URL and returns it: an absolute http(s) URL without query or fragment,
+ * or a relative path that resolves, from the repository root, to docs/runbook.md itself.
+ */
+export function validateRunbookBaseUrl(base: string): string {
+  if (isAbsoluteRunbookBase(base)) {
+    const url = new URL(base);
+    if (url.hash || url.search)
+      throw new Error(`runbook base URL ${base}: no query or fragment (the anchor is added)`);
+    return base;
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(base))
+    throw new Error(`runbook base URL ${base}: only http(s) URLs or a repository path`);
+  if (path.resolve(REPO_ROOT, base) !== path.join(REPO_ROOT, RUNBOOK_PATH)) {
+    throw new Error(`runbook base URL ${base}: a relative base must be the runbook's path, ${RUNBOOK_PATH}`);
+  }
+  return base;
+}
+
+/**
+ * The runbook base URL of one generator run: `--runbook-base-url=<url>` among `argv`, else the
+ * RUNBOOK_BASE_URL variable, else the default. `npm run check:gen` and the tests resolve it the
+ * same way, so they compare against what `npm run gen:obs` wrote with the same setting.
+ */
+export function runbookBaseUrl(argv: readonly string[] = [], env: NodeJS.ProcessEnv = {}): string {
+  const flag = argv.find((a) => a.startsWith(`${RUNBOOK_BASE_URL_FLAG}=`));
+  const chosen =
+    flag?.slice(RUNBOOK_BASE_URL_FLAG.length + 1) || env[RUNBOOK_BASE_URL_ENV] || DEFAULT_RUNBOOK_BASE_URL;
+  return validateRunbookBaseUrl(chosen);
+}
 
 /**
  * GitHub's heading anchor (github-slugger): lower-case, drop everything but letters, digits,
@@ -20,8 +65,8 @@ export function githubSlug(heading: string): string {
     .replace(/ /g, "-");
 }
 
-export function runbookUrl(heading: string): string {
-  return `${RUNBOOK_BASE_URL}#${githubSlug(heading)}`;
+export function runbookUrl(heading: string, base: string = DEFAULT_RUNBOOK_BASE_URL): string {
+  return `${base}#${githubSlug(heading)}`;
 }
 
 /**

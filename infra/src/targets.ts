@@ -14,6 +14,16 @@ export const TARGETS = {
    * requests decides a ratio or a quantile, and an idle or demo service must not page.
    */
   minRequestRate: 1,
+  /**
+   * Share of cache fills whose write to Redis fails, Redis being reachable, above which the
+   * cache is not refilling: a refusing Redis (OOM at maxmemory, a read-only replica) fails
+   * every write, write timeouts on a saturated service a few percent.
+   */
+  cacheWriteFailureRatioMax: 0.1,
+  /** Share of alert notifications Prometheus fails to deliver (kube-prometheus: 3%). */
+  notificationErrorRatioMax: 0.03,
+  /** Share of notifications Alertmanager fails to deliver per integration (kube-prometheus: 1%). */
+  alertmanagerNotificationFailureRatioMax: 0.01,
 } as const;
 
 export interface SloDefinition {

@@ -5,13 +5,14 @@ import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { type AlertmanagerProcess, startAlertmanager } from "../../test/support/alertmanager.js";
-import { findBinary } from "../../test/support/binaries.js";
+import { binaryVersion, findBinary } from "../../test/support/binaries.js";
 import { run } from "../../test/support/exec.js";
 import { waitFor } from "../../test/support/ports.js";
 import { alertmanagerAlerts, postAlerts } from "../../test/support/prometheus-api.js";
 import { DEFAULT_PARAMS } from "../src/params.js";
 import { CONFIG_PATHS } from "../src/paths.js";
 import { allAlerts, ruleSet } from "../src/rules/index.js";
+import { WATCHDOG_ALERT } from "../src/rules/self-monitoring.js";
 
 const CONFIG = CONFIG_PATHS.alertmanager;
 const alertNames = new Set(allAlerts(ruleSet(DEFAULT_PARAMS)).map((a) => a.alert));
@@ -30,8 +31,9 @@ async function routeFor(labels: Record<string, string>): Promise<string> {
 }
 
 describe("alertmanager.yml", () => {
-  it("passes amtool check-config", async () => {
-    const result = await run(findBinary(["amtool"]), ["check-config", CONFIG]);
+  const amtool = findBinary(["amtool"]);
+  it(`passes amtool check-config (amtool ${binaryVersion(amtool)})`, async () => {
+    const result = await run(amtool, ["check-config", CONFIG]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/SUCCESS/);
   });
@@ -45,7 +47,7 @@ describe("alertmanager.yml", () => {
       .map((line) => line.slice(3))
       .join("\n");
     const receivers = parse(example);
-    expect(receivers.map((r: { name: string }) => r.name)).toEqual(["page", "ticket"]);
+    expect(receivers.map((r: { name: string }) => r.name)).toEqual(["page", "ticket", "watchdog"]);
     const dir = await mkdtemp(path.join(tmpdir(), "am-example-"));
     try {
       const file = path.join(dir, "alertmanager.yml");
@@ -60,22 +62,44 @@ describe("alertmanager.yml", () => {
   it("routes by severity", async () => {
     expect(await routeFor({ alertname: "ResourceServiceDown", severity: "page" })).toBe("page");
     expect(await routeFor({ alertname: "ResourceCacheHitRateLow", severity: "ticket" })).toBe("ticket");
+    expect(
+      await routeFor({ alertname: "PrometheusRuleFailures", severity: "ticket", service: "prometheus" }),
+    ).toBe("ticket");
     expect(await routeFor({ alertname: "Unlabelled" })).toBe("ticket");
   });
 
-  it("names only alerts that the rules define in its inhibit rules", async () => {
+  it("routes the Watchdog to its own receiver, whatever its other labels say", async () => {
+    expect(await routeFor({ alertname: WATCHDOG_ALERT, severity: "none", service: "prometheus" })).toBe(
+      "watchdog",
+    );
+    expect(await routeFor({ alertname: WATCHDOG_ALERT, severity: "page" })).toBe("watchdog");
     const config = parse(await readFile(CONFIG, "utf8"));
-    const matchers: string[] = config.inhibit_rules.flatMap(
-      (r: { source_matchers: string[]; target_matchers: string[] }) => [
+    const watchdog = config.receivers.find((r: { name: string }) => r.name === "watchdog");
+    // A resolved Watchdog (Prometheus gone) must not count as a heartbeat.
+    expect(watchdog.webhook_configs).toEqual([
+      expect.objectContaining({ url: "http://alert-webhook:5001/watchdog", send_resolved: false }),
+    ]);
+  });
+
+  it("names only alerts that the rules define in its routes and inhibit rules", async () => {
+    const config = parse(await readFile(CONFIG, "utf8"));
+    const matchers: string[] = [
+      ...config.route.routes.flatMap((r: { matchers?: string[] }) => r.matchers ?? []),
+      ...config.inhibit_rules.flatMap((r: { source_matchers: string[]; target_matchers: string[] }) => [
         ...r.source_matchers,
         ...r.target_matchers,
-      ],
-    );
+      ]),
+    ];
     const named = matchers
       .map((m) => /^alertname(=~|!~|=|!=)"(.+)"$/.exec(m))
       .filter((m): m is RegExpExecArray => m !== null);
-    expect(named.length).toBeGreaterThanOrEqual(4);
+    expect(named.length).toBeGreaterThanOrEqual(5);
     for (const [, , value] of named) {
+      // A list of names: each one must exist; any other pattern must match at least one.
+      if (/^[A-Za-z0-9|]+$/.test(value ?? "")) {
+        for (const name of (value ?? "").split("|")) expect(alertNames.has(name), name).toBe(true);
+        continue;
+      }
       const pattern = new RegExp(`^(?:${value})$`);
       expect(
         [...alertNames].some((a) => pattern.test(a)),
@@ -141,6 +165,34 @@ describe("inhibition in a running Alertmanager", () => {
       },
       { timeoutMs: 15_000, intervalMs: 200 },
     ).catch(async (error) => {
+      throw new Error(`${(error as Error).message}; states: ${JSON.stringify(await state())}`);
+    });
+  }, 60_000);
+
+  it("never inhibits the Watchdog, not even while Prometheus' own target is down", async () => {
+    const prometheus = (alertname: string, severity: string) => ({
+      labels: { alertname, severity, service: "prometheus" },
+    });
+    await postAlerts(am.url, [
+      prometheus("ScrapeTargetDown", "ticket"),
+      prometheus("PrometheusRuleFailures", "ticket"),
+      prometheus(WATCHDOG_ALERT, "none"),
+    ]);
+    const state = async () =>
+      Object.fromEntries(
+        (await alertmanagerAlerts(am.url))
+          .filter((a) => a.labels.service === "prometheus")
+          .map((a) => [a.labels.alertname, a.status.state]),
+      );
+    const expected = {
+      ScrapeTargetDown: "active",
+      PrometheusRuleFailures: "suppressed",
+      [WATCHDOG_ALERT]: "active",
+    };
+    await waitFor("inhibition to settle", async () => isDeepStrictEqual(await state(), expected), {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+    }).catch(async (error) => {
       throw new Error(`${(error as Error).message}; states: ${JSON.stringify(await state())}`);
     });
   }, 60_000);

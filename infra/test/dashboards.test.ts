@@ -1,12 +1,16 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
+import { findBinary } from "../../test/support/binaries.js";
+import { run } from "../../test/support/exec.js";
 import {
   DATASOURCE,
   GRAFANA_DASHBOARDS_PATH,
   JAEGER_COMPOSE_URL,
   JAEGER_DATASOURCE,
+  JOBS,
   PROMETHEUS_COMPOSE_URL,
   SCRAPE_INTERVAL,
 } from "../src/contract.js";
@@ -21,6 +25,7 @@ import {
   type DashboardJson,
   loadDashboard,
   type PanelJson,
+  substituteVariables,
 } from "./dashboard-queries.js";
 
 const rules = ruleSet(DEFAULT_PARAMS);
@@ -125,6 +130,55 @@ describe("Resource loading dashboard", () => {
       panels.some((p) => p.type === "state-timeline" && queries([p]).some((q) => q.includes("ALERTS"))),
     ).toBe(true);
   });
+});
+
+describe("Resource loading dashboard's alert panels, evaluated by promtool on the real rules", () => {
+  const panelExpr = async (title: string) => {
+    const panel = allPanels(await loadDashboard(OUTPUT_PATHS.resourceDashboard)).find(
+      (p) => p.title === title,
+    );
+    const expr = panel?.targets?.[0]?.expr;
+    if (!expr) throw new Error(`no panel "${title}"`);
+    return substituteVariables(expr);
+  };
+
+  it("count no firing alert while only the Watchdog fires, and show its heartbeat", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "dashboard-alerts-"));
+    try {
+      const file = path.join(dir, "alert-panels.test.yml");
+      // One scenario: the service up and idle, so nothing but the Watchdog fires.
+      const expect_ = (expr: string, value: number) => ({
+        expr,
+        eval_time: "2m",
+        exp_samples: [{ labels: "{}", value }],
+      });
+      await writeFile(
+        file,
+        stringify({
+          rule_files: [OUTPUT_PATHS.recordingRules, OUTPUT_PATHS.alertRules].map((p) =>
+            path.join(REPO_ROOT, p),
+          ),
+          evaluation_interval: "1m",
+          tests: [
+            {
+              name: "idle stack: the Watchdog alone fires",
+              interval: "1m",
+              input_series: [{ series: `up{job="${JOBS.service}", instance="svc:8000"}`, values: "1+0x5" }],
+              promql_expr_test: [
+                expect_(await panelExpr("Firing alerts"), 0),
+                expect_(await panelExpr("Watchdog heartbeat"), 1),
+                { expr: await panelExpr("Alert states"), eval_time: "2m", exp_samples: [] },
+              ],
+            },
+          ],
+        }),
+      );
+      const result = await run(findBinary(["promtool"]), ["test", "rules", file]);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe("k6 results dashboard", () => {

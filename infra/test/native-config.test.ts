@@ -46,11 +46,17 @@ describe("rewriteAlertmanagerConfig", () => {
     const urls = (out.receivers as { webhook_configs: { url: string }[] }[]).flatMap((r) =>
       r.webhook_configs.map((w) => w.url),
     );
-    expect(urls).toEqual(["http://127.0.0.1:4444/page", "http://127.0.0.1:4444/ticket"]);
-    const route = out.route as { group_wait: string; routes: { group_wait?: string }[] };
+    expect(urls).toEqual([
+      "http://127.0.0.1:4444/page",
+      "http://127.0.0.1:4444/ticket",
+      "http://127.0.0.1:4444/watchdog",
+    ]);
+    const route = out.route as { group_wait: string; routes: { receiver: string; group_wait?: string }[] };
+    const child = (receiver: string) => route.routes.find((r) => r.receiver === receiver);
     expect(route.group_wait).toBe("1s");
-    expect(route.routes[0]?.group_wait).toBe("1s");
+    expect(child("watchdog")?.group_wait).toBe("1s");
+    expect(child("page")?.group_wait).toBe("1s");
     // A child that inherited its timing keeps inheriting.
-    expect(route.routes[1]?.group_wait).toBeUndefined();
+    expect(child("ticket")?.group_wait).toBeUndefined();
   });
 });

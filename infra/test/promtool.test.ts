@@ -2,12 +2,13 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { findBinary } from "../../test/support/binaries.js";
+import { promtools } from "../../test/support/binaries.js";
 import { run } from "../../test/support/exec.js";
 import { DEFAULT_PARAMS } from "../src/params.js";
 import { CONFIG_PATHS, REPO_ROOT } from "../src/paths.js";
 import { ALERT_TEST_SPECS } from "../src/rule-tests/alert-scenarios.js";
 import { allAlerts, allRecordingRules, ruleSet } from "../src/rules/index.js";
+import { WATCHDOG_ALERT } from "../src/rules/self-monitoring.js";
 
 const PROM_DIR = path.join(REPO_ROOT, "infra/prometheus");
 const rules = ruleSet(DEFAULT_PARAMS);
@@ -16,17 +17,20 @@ async function testFiles(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((f) => f.endsWith(".test.yml")).map((f) => path.join(dir, f));
 }
 
-describe("promtool", () => {
+/** Each promtool by the version it reports, for test names that say which one ran. */
+const PROMTOOLS = promtools().map((p) => [p.version, p.path] as const);
+
+describe.each(PROMTOOLS)("promtool %s", (version, promtool) => {
   it("check config accepts prometheus.yml and the rule files it loads", async () => {
-    const result = await run(findBinary(["promtool"]), ["check", "config", CONFIG_PATHS.prometheus]);
-    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const result = await run(promtool, ["check", "config", CONFIG_PATHS.prometheus]);
+    expect(result.code, `promtool ${version}: ${result.stdout}${result.stderr}`).toBe(0);
     expect(result.stdout).toMatch(/SUCCESS: 2 rule files found/);
   }, 60_000);
 
   it("check rules accepts every rule file", async () => {
     const files = (await readdir(path.join(PROM_DIR, "rules"))).map((f) => path.join(PROM_DIR, "rules", f));
-    const result = await run(findBinary(["promtool"]), ["check", "rules", ...files]);
-    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const result = await run(promtool, ["check", "rules", ...files]);
+    expect(result.code, `promtool ${version}: ${result.stdout}${result.stderr}`).toBe(0);
     const total = allRecordingRules(rules).length + allAlerts(rules).length;
     const found = [...result.stdout.matchAll(/SUCCESS: (\d+) rules found/g)].reduce(
       (n, m) => n + Number(m[1]),
@@ -37,8 +41,8 @@ describe("promtool", () => {
 
   it("test rules passes every alert and recording-rule unit test", async () => {
     const files = await testFiles(path.join(PROM_DIR, "tests"));
-    const result = await run(findBinary(["promtool"]), ["test", "rules", ...files], { timeoutMs: 170_000 });
-    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const result = await run(promtool, ["test", "rules", ...files], { timeoutMs: 170_000 });
+    expect(result.code, `promtool ${version}: ${result.stdout}${result.stderr}`).toBe(0);
     expect(result.stdout.match(/SUCCESS/g)?.length).toBe(files.length);
   }, 180_000);
 });
@@ -53,6 +57,11 @@ describe("promtool unit tests cover every alert", () => {
       const spec = specs.get(alert.alert);
       expect(spec, `no promtool scenarios for ${alert.alert}`).toBeDefined();
       const kinds = new Set(spec?.scenarios.map((s) => s.kind));
+      if (alert.alert === WATCHDOG_ALERT) {
+        // Always firing: no data can keep it quiet, so it only has "fires" scenarios.
+        expect([...kinds]).toEqual(["fires"]);
+        return;
+      }
       expect([...kinds]).toEqual(expect.arrayContaining(["fires", "below", "idle"]));
       if (guardRecords.some((r) => alert.expr.includes(r))) expect(kinds).toContain("guard");
     },
@@ -64,7 +73,7 @@ describe("promtool unit tests cover every alert", () => {
   });
 });
 
-describe("promtool unit tests can fail", () => {
+describe.each(PROMTOOLS)("promtool %s unit tests can fail", (_, promtool) => {
   const dirs: string[] = [];
   afterAll(async () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
@@ -81,7 +90,7 @@ describe("promtool unit tests can fail", () => {
     const mutated = mutate(original);
     expect(mutated).not.toBe(original);
     await writeFile(alertsFile, mutated);
-    return await run(findBinary(["promtool"]), ["test", "rules", path.join(dir, "tests", testFile)]);
+    return await run(promtool, ["test", "rules", path.join(dir, "tests", testFile)]);
   }
 
   it("when the p95 threshold moves above the test's 125 ms", async () => {
@@ -100,6 +109,17 @@ describe("promtool unit tests can fail", () => {
       s.replace(/(alert: ResourceCacheHitRateLow[\s\S]*?for: )10m/, (_, head: string) => `${head}5m`),
     );
     expect(result.code).not.toBe(0);
+  }, 60_000);
+
+  it("when the cache-write alert loses its Redis-reachable guard", async () => {
+    const result = await runMutated("resource-cache-writes-failing.test.yml", (s) =>
+      s.replace(
+        /\n\s*and\n\s*min by \(instance\) \(min_over_time\(mcp_resource_cache_up\{[^}]*\}\[5m\]\)\) == 1/,
+        "",
+      ),
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/FAILED:[\s\S]*ResourceCacheWritesFailing guard/);
   }, 60_000);
 
   it("when the traffic guard is dropped", async () => {

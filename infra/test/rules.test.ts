@@ -13,7 +13,7 @@ import {
   allRecordingRules,
   ruleSet,
 } from "../src/rules/index.js";
-import { RUNBOOK_BASE_URL } from "../src/runbook.js";
+import { WATCHDOG_ALERT } from "../src/rules/self-monitoring.js";
 import { TARGETS } from "../src/targets.js";
 
 const rules = ruleSet(DEFAULT_PARAMS);
@@ -65,21 +65,40 @@ describe("alert rules", () => {
         "ResourceRequestErrors",
         "ResourceServiceDown",
         "ScrapeTargetDown",
+        "ResourceCacheWritesFailing",
+        // Watching the watchers (kube-prometheus' self-monitoring).
+        "Watchdog",
+        "PrometheusRuleFailures",
+        "PrometheusBadConfig",
+        "PrometheusNotConnectedToAlertmanagers",
+        "PrometheusErrorSendingAlertsToAnyAlertmanager",
+        "PrometheusTSDBCompactionsFailing",
+        "PrometheusTSDBReloadsFailing",
+        "PrometheusScrapeSampleLimitHit",
+        "AlertmanagerFailedReload",
+        "AlertmanagerFailedToSendAlerts",
       ].sort(),
     );
+  });
+
+  it("give only the Watchdog severity none, and it fires at once on a constant expression", () => {
+    const none = alerts.filter((a) => a.severity === "none");
+    expect(none.map((a) => a.alert)).toEqual([WATCHDOG_ALERT]);
+    expect(none[0]?.expr).toBe("vector(1)");
+    expect(none[0]?.for).toBe("0s");
   });
 
   it.each(alerts.map((a) => [a.alert, a] as const))(
     "%s carries severity, service and annotations",
     (_, alert) => {
       const labels = alertStaticLabels(alert);
-      expect(["page", "ticket"]).toContain(labels.severity);
+      expect(alert.alert === WATCHDOG_ALERT ? ["none"] : ["page", "ticket"]).toContain(labels.severity);
       if (alert.serviceFromExpr) expect(alert.expr).toContain('"service"');
       else expect(labels.service).toMatch(/\S/);
       const annotations = alertAnnotations(alert);
       expect(annotations.summary).toMatch(/\S/);
       expect(annotations.description).toMatch(/\{\{ \$value( \| humanize\w*)? \}\}/);
-      expect(annotations.runbook_url.startsWith(`${RUNBOOK_BASE_URL}#`)).toBe(true);
+      expect(annotations.runbook_url.startsWith(`${rules.runbookBaseUrl}#`)).toBe(true);
     },
   );
 
@@ -110,6 +129,12 @@ describe("prometheus.yml", () => {
     });
     expect(config.alerting.alertmanagers[0].static_configs[0].targets).toEqual(["alertmanager:9093"]);
     expect(config.rule_files).toEqual(["rules/*.yml"]);
+  });
+
+  it("caps the service's samples per scrape, far above what it exposes", async () => {
+    const config = parse(await readFile(CONFIG_PATHS.prometheus, "utf8"));
+    const service = config.scrape_configs.find((j: { job_name: string }) => j.job_name === JOBS.service);
+    expect(service.sample_limit).toBeGreaterThanOrEqual(5_000);
   });
 });
 

@@ -1,13 +1,57 @@
-import { readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { OUTPUT_PATHS } from "../src/outputs.js";
 import { DEFAULT_PARAMS } from "../src/params.js";
 import { REPO_ROOT } from "../src/paths.js";
-import { alertRunbookUrl, allAlerts, ruleSet } from "../src/rules/index.js";
-import { githubSlug, headingSlugs, RUNBOOK_BASE_URL, RUNBOOK_PATH } from "../src/runbook.js";
+import { allAlerts, ruleSet } from "../src/rules/index.js";
+import {
+  DEFAULT_RUNBOOK_BASE_URL,
+  githubSlug,
+  headingSlugs,
+  isAbsoluteRunbookBase,
+  RUNBOOK_PATH,
+  runbookBaseUrl,
+} from "../src/runbook.js";
 
 const readRunbook = () => readFile(path.join(REPO_ROOT, RUNBOOK_PATH), "utf8");
-const alerts = allAlerts(ruleSet(DEFAULT_PARAMS));
+/** The base `npm run gen:obs` uses in this environment (RUNBOOK_BASE_URL, if set). */
+const base = runbookBaseUrl([], process.env);
+const alerts = allAlerts(ruleSet(DEFAULT_PARAMS, base));
+
+describe("the runbook base URL", () => {
+  it("defaults to the runbook's path in the repository, a file that exists", async () => {
+    expect(DEFAULT_RUNBOOK_BASE_URL).toBe(RUNBOOK_PATH);
+    await expect(access(path.join(REPO_ROOT, DEFAULT_RUNBOOK_BASE_URL))).resolves.toBeUndefined();
+  });
+
+  it("is --runbook-base-url=, else RUNBOOK_BASE_URL, else the default", () => {
+    const home = "https://git.example.org/sre/sdlc-resource-stack/blob/main/docs/runbook.md";
+    const wiki = "https://wiki.example.org/sdlc/runbook";
+    expect(runbookBaseUrl([], {})).toBe(DEFAULT_RUNBOOK_BASE_URL);
+    expect(runbookBaseUrl([], { RUNBOOK_BASE_URL: wiki })).toBe(wiki);
+    expect(runbookBaseUrl(["--check", `--runbook-base-url=${home}`], { RUNBOOK_BASE_URL: wiki })).toBe(home);
+    const linked = allAlerts(ruleSet(DEFAULT_PARAMS, home));
+    expect(linked.every((a) => a.runbookUrl.startsWith(`${home}#`))).toBe(true);
+  });
+
+  it("refuses a base that cannot lead to the runbook", () => {
+    for (const bad of [
+      "docs/architecture.md",
+      "../elsewhere/docs/runbook.md",
+      "https://example.org/docs/runbook.md#alerts",
+      "ftp://example.org/docs/runbook.md",
+    ]) {
+      expect(() => runbookBaseUrl([`--runbook-base-url=${bad}`]), bad).toThrow();
+    }
+  });
+
+  it("in use here resolves: the repository's runbook, or an absolute http(s) URL", async () => {
+    if (isAbsoluteRunbookBase(base)) expect(new URL(base).protocol).toMatch(/^https?:$/);
+    else await expect(access(path.join(REPO_ROOT, base))).resolves.toBeUndefined();
+  });
+});
 
 describe("GitHub heading slugs", () => {
   it("follow GitHub's algorithm", () => {
@@ -25,12 +69,25 @@ describe("GitHub heading slugs", () => {
 });
 
 describe("docs/runbook.md", () => {
-  it.each(alerts.map((a) => [a.alert, alertRunbookUrl(a)] as const))(
-    "has the heading %s's runbook_url points to",
-    async (_, url) => {
-      expect(url.startsWith(`${RUNBOOK_BASE_URL}#`)).toBe(true);
-      const anchor = url.slice(RUNBOOK_BASE_URL.length + 1);
-      expect(headingSlugs(await readRunbook())).toContain(anchor);
+  it("has the section of every runbook_url in the committed alert rules", async () => {
+    type RuleFile = { groups: { rules: { alert?: string; annotations?: { runbook_url?: string } }[] }[] };
+    const file = parse(await readFile(path.join(REPO_ROOT, OUTPUT_PATHS.alertRules), "utf8")) as RuleFile;
+    const urls = file.groups.flatMap((g) =>
+      g.rules.map((r) => [r.alert, r.annotations?.runbook_url] as const),
+    );
+    expect(urls.map(([alert]) => alert).sort()).toEqual(alerts.map((a) => a.alert).sort());
+    const slugs = new Set(headingSlugs(await readRunbook()));
+    for (const [alert, url] of urls) {
+      expect(url?.startsWith(`${base}#`), `${alert}: ${url}`).toBe(true);
+      const anchor = url?.slice(base.length + 1) ?? "";
+      expect(slugs.has(anchor), `${alert}: #${anchor} is no heading of ${RUNBOOK_PATH}`).toBe(true);
+    }
+  });
+
+  it.each(alerts.map((a) => [a.alert, a.runbookUrl] as const))(
+    "links %s to its own section",
+    (alert, url) => {
+      expect(url).toBe(`${base}#${githubSlug(alert)}`);
     },
   );
 

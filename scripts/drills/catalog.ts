@@ -32,3 +32,27 @@ export function rehearsals(): Map<string, DrillName[]> {
   }
   return out;
 }
+
+/** The whole-stack test that proves the alerting pipeline watches itself. */
+export const SELF_MONITORING_PROOF = "test/stack/self-monitoring.test.ts";
+const PROMTOOL_ONLY = "promtool unit tests only";
+
+/**
+ * Alerts no drill rehearses, and what proves them instead. Drills inject faults into the
+ * service's path under load and need the monitoring healthy to judge them; these alerts watch
+ * the monitoring itself, or need faults a drill cannot make safely on a shared machine (a
+ * full disk, a corrupt TSDB block, a broken config file).
+ */
+export const NOT_DRILLED: Readonly<Record<string, string>> = {
+  Watchdog: `${SELF_MONITORING_PROOF}: delivered to the watchdog receiver`,
+  PrometheusErrorSendingAlertsToAnyAlertmanager: `${SELF_MONITORING_PROOF}: Alertmanager stopped, then started; delivered once it is back`,
+  PrometheusRuleFailures: PROMTOOL_ONLY,
+  PrometheusBadConfig: PROMTOOL_ONLY,
+  PrometheusNotConnectedToAlertmanagers: PROMTOOL_ONLY,
+  PrometheusTSDBCompactionsFailing: PROMTOOL_ONLY,
+  PrometheusTSDBReloadsFailing: PROMTOOL_ONLY,
+  PrometheusScrapeSampleLimitHit: PROMTOOL_ONLY,
+  AlertmanagerFailedReload: PROMTOOL_ONLY,
+  AlertmanagerFailedToSendAlerts: PROMTOOL_ONLY,
+  ResourceCacheWritesFailing: PROMTOOL_ONLY,
+};

@@ -36,6 +36,8 @@ export function alertTimings(params: RuleParams, notify: NotifyTimings): Map<str
   const timings = new Map<string, AlertTiming>();
   for (const alert of allAlerts(ruleSet(params))) {
     const severity = alert.severity;
+    // The Watchdog fires from the start and no drill waits for it (verdict.ts: background).
+    if (severity === "none") continue;
     const evals = 3 * notify.evaluationIntervalMs;
     timings.set(alert.alert, {
       alert: alert.alert,

@@ -5,6 +5,8 @@
  * enough: every interesting transition lasts at least one evaluation interval.
  */
 
+import { BACKGROUND_ALERTS } from "./drill.js";
+
 export type EventSource = "drill" | "prometheus" | "alertmanager" | "webhook";
 
 export interface TimelineEvent {
@@ -60,6 +62,8 @@ const RANK: Record<PromState, number> = { inactive: 0, pending: 1, firing: 2 };
 export class AlertObserver {
   readonly events: TimelineEvent[] = [];
   readonly deliveries: Delivery[] = [];
+  /** Deliveries of the background alerts (the Watchdog), kept apart from the drill's own. */
+  readonly heartbeats: Delivery[] = [];
   /** Current Prometheus state per alert name (the most advanced of its series). */
   readonly prometheus = new Map<string, PromState>();
   /** Alert name -> names of the alerts inhibiting it, while Alertmanager suppresses it. */
@@ -132,6 +136,7 @@ export class AlertObserver {
     const current = new Map<string, { state: PromState; activeAt: number }>();
     for (const a of body.data.alerts) {
       const name = a.labels.alertname ?? "?";
+      if (BACKGROUND_ALERTS.has(name)) continue;
       const activeAt = Date.parse(a.activeAt);
       const seen = current.get(name);
       if (!seen || RANK[a.state] > RANK[seen.state]) current.set(name, { state: a.state, activeAt });
@@ -192,6 +197,10 @@ export class AlertObserver {
       }
       for (const [alert, firing] of byName) {
         const status = firing ? "firing" : "resolved";
+        if (BACKGROUND_ALERTS.has(alert)) {
+          this.heartbeats.push({ alert, status, receiver: n.receiver, at });
+          continue;
+        }
         this.deliveries.push({ alert, status, receiver: n.receiver, at });
         this.events.push({
           at,

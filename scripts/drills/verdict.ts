@@ -2,7 +2,7 @@
  * Whether a drill passed, from what the observer saw. Pure, so the rules of the verdict are
  * tested without a stack (test/drills/verdict.test.ts).
  */
-import type { Drill } from "./drill.js";
+import { BACKGROUND_ALERTS, type Drill } from "./drill.js";
 import type { Delivery } from "./observer.js";
 
 export interface VerdictInput {
@@ -69,7 +69,7 @@ export function judge(input: VerdictInput): Verdict {
   ]);
   const unexpected = new Set<string>();
   for (const d of deliveries) {
-    if (d.status !== "firing" || known.has(d.alert)) continue;
+    if (d.status !== "firing" || known.has(d.alert) || BACKGROUND_ALERTS.has(d.alert)) continue;
     if (input.preexisting.has(d.alert)) continue;
     unexpected.add(d.alert);
   }
@@ -83,6 +83,8 @@ export function judge(input: VerdictInput): Verdict {
   for (const { alert, why } of drill.allowed ?? []) {
     if (firing(alert).length) notes.push(`${alert} fired too (allowed: ${why})`);
   }
-  for (const alert of input.preexisting) notes.push(`${alert} was already active before the fault`);
+  for (const alert of input.preexisting) {
+    if (!BACKGROUND_ALERTS.has(alert)) notes.push(`${alert} was already active before the fault`);
+  }
   return { failures, notes };
 }

@@ -143,6 +143,7 @@ export async function startNativeStack(options: StackOptions = {}): Promise<Stac
         ...(options.ruleFiles ? { ruleFiles: options.ruleFiles } : {}),
         ...(options.scrapeInterval ? { scrapeInterval: options.scrapeInterval } : {}),
         ...(options.evaluationInterval ? { evaluationInterval: options.evaluationInterval } : {}),
+        ...(options.prometheusArgs ? { extraArgs: options.prometheusArgs } : {}),
       }),
   };
   const order: ComponentName[] = [

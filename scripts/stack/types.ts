@@ -93,6 +93,8 @@ export interface StackOptions {
   ruleFiles?: string[];
   scrapeInterval?: string;
   evaluationInterval?: string;
+  /** native only: extra Prometheus flags, e.g. a resend delay at the time-scaled rules' pace. */
+  prometheusArgs?: string[];
   /** Alertmanager grouping timings (drills and tests use seconds). */
   alertmanagerTimings?: { group_wait?: string; group_interval?: string; repeat_interval?: string };
   /** Where native component logs go (default .stack/logs). */

@@ -39,6 +39,9 @@ export interface ServiceMetrics {
   readonly localBytes: Gauge;
 }
 
+/** Node's default gauges of what keeps the event loop alive, one series per handle/resource type. */
+const ACTIVE_COUNT_FAMILIES = ["nodejs_active_handles", "nodejs_active_requests", "nodejs_active_resources"];
+
 /** What the in-process tier holds, read at scrape time; `undefined` when the tier is off. */
 export type LocalTierSize = () => { entries: number; bytes: number } | undefined;
 
@@ -56,6 +59,10 @@ function registered<T extends Histogram<string>>(registry: Registry, metric: T):
 export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTierSize): ServiceMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client also exports the sum of each of these per-type gauges as a gauge named *_total,
+  // a suffix Prometheus reserves for counters (promtool check metrics rejects it). The per-type
+  // series hold the same counts: the total is sum without (type) (nodejs_active_handles).
+  for (const family of ACTIVE_COUNT_FAMILIES) registry.removeSingleMetric(`${family}_total`);
 
   const resourceTypes: ResourceType[] = ["sdlc", "patterns", "templates"];
   const results: CacheResult[] = ["hit", "miss"];

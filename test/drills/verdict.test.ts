@@ -98,6 +98,21 @@ describe("a drill's verdict", () => {
     expect(allowed.notes).toContain("RedisEvictingKeys fired too (allowed: test)");
   });
 
+  it("takes the Watchdog heartbeat for background: neither unexpected nor noted as pre-existing", () => {
+    const v = judge(
+      input({
+        deliveries: [
+          firing("Watchdog", -4, "watchdog"),
+          ...input({}).deliveries,
+          firing("Watchdog", 9, "watchdog"),
+        ],
+        preexisting: new Set(["Watchdog"]),
+      }),
+    );
+    expect(v.failures).toEqual([]);
+    expect(v.notes.filter((n) => n.includes("Watchdog"))).toEqual([]);
+  });
+
   it("counts an inhibited alert delivered before any restore as leaked (drill aborted midway)", () => {
     const v = judge(
       input({ restoredAt: 0, deliveries: [...input({}).deliveries, firing("ResourceCacheHitRateLow", 40)] }),

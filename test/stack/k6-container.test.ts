@@ -15,10 +15,10 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { REPO_ROOT } from "../../infra/src/paths.js";
+import { readPins } from "../../infra/src/pins.js";
 import { bundleK6Script, STANDIN_RUNNER } from "../../loadtest/test/k6-standin.js";
 import { defaultComposeEnvFile } from "../../scripts/stack/containers.js";
 import { dockerEngineAnswers } from "../../scripts/stack/index.js";
-import { readPins } from "../support/pins.js";
 
 const ENGINE = await dockerEngineAnswers();
 if (!ENGINE) console.warn("k6 container test SKIPPED: no Docker engine answers on this machine");

@@ -61,6 +61,18 @@ export async function ruleStatuses(baseUrl: string): Promise<RuleStatus[]> {
   return data.groups.flatMap((g) => g.rules);
 }
 
+export interface PrometheusAlert {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly state: "pending" | "firing";
+  readonly activeAt: string;
+}
+
+/** Alerts Prometheus holds pending or firing (GET /api/v1/alerts). */
+export async function prometheusAlerts(baseUrl: string): Promise<PrometheusAlert[]> {
+  const data = await api<{ alerts: PrometheusAlert[] }>(baseUrl, "/api/v1/alerts");
+  return data.alerts;
+}
+
 export async function activeAlertmanagers(baseUrl: string): Promise<string[]> {
   const data = await api<{ activeAlertmanagers: { url: string }[] }>(baseUrl, "/api/v1/alertmanagers");
   return data.activeAlertmanagers.map((a) => a.url);

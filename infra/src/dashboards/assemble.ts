@@ -8,7 +8,7 @@ import {
   RowBuilder,
   type VariableModel,
 } from "@grafana/grafana-foundation-sdk/dashboard";
-import { RUNBOOK_BASE_URL } from "../runbook.js";
+import { isAbsoluteRunbookBase } from "../runbook.js";
 import type { PanelBuilder } from "./panels.js";
 
 export interface RowSpec {
@@ -23,6 +23,8 @@ export interface DashboardSpec {
   readonly tags: readonly string[];
   readonly rows: readonly RowSpec[];
   readonly variables?: readonly cog.Builder<VariableModel>[];
+  /** The alerts' runbook base URL; linked from the dashboard when it is an absolute URL. */
+  readonly runbookBaseUrl: string;
 }
 
 /**
@@ -38,14 +40,17 @@ export function assembleDashboard(spec: DashboardSpec): Dashboard {
     .refresh("30s")
     .time({ from: "now-1h", to: "now" })
     .timezone("browser")
-    .tooltip(DashboardCursorSync.Crosshair)
-    .link(
+    .tooltip(DashboardCursorSync.Crosshair);
+  // A repository path would resolve against Grafana's own address: no link rather than a dead one.
+  if (isAbsoluteRunbookBase(spec.runbookBaseUrl)) {
+    builder.link(
       new DashboardLinkBuilder("Runbook")
         .type(DashboardLinkType.Link)
-        .url(RUNBOOK_BASE_URL)
+        .url(spec.runbookBaseUrl)
         .targetBlank(true)
         .icon("doc"),
     );
+  }
   for (const variable of spec.variables ?? []) builder.withVariable(variable);
   let id = 1;
   for (const row of spec.rows) {

@@ -150,6 +150,7 @@ export function k6ResultsDashboard(rules: RuleSet): Dashboard {
   ];
 
   return assembleDashboard({
+    runbookBaseUrl: rules.runbookBaseUrl,
     uid: "k6-load-test-results",
     title: "k6 load test results",
     description:

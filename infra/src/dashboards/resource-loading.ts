@@ -3,6 +3,7 @@ import { JOBS, METRICS } from "../contract.js";
 import type { RuleParams } from "../params.js";
 import { eq, matchers } from "../promql.js";
 import type { RuleSet } from "../rules/index.js";
+import { WATCHDOG_ALERT } from "../rules/self-monitoring.js";
 import { sloRecordNames } from "../rules/slo.js";
 import { TARGETS } from "../targets.js";
 import { assembleDashboard } from "./assemble.js";
@@ -10,6 +11,13 @@ import { LATENCY_THRESHOLDS, stat, stateTimeline, timeseries, ZERO_TOLERANCE } f
 
 const SERVICE = matchers(eq("job", JOBS.service));
 const REDIS = matchers(eq("job", JOBS.redis));
+const PROMETHEUS = matchers(eq("job", JOBS.prometheus));
+const ALERTMANAGER = matchers(eq("job", JOBS.alertmanager));
+/** Firing alerts that mean something is wrong: the Watchdog fires by design. */
+const FIRING_BUT_WATCHDOG = matchers(
+  eq("alertstate", "firing"),
+  `alertname!=${JSON.stringify(WATCHDOG_ALERT)}`,
+);
 const RATE = "$__rate_interval";
 
 const HIT_RATIO_THRESHOLDS = [
@@ -63,8 +71,9 @@ export function resourceLoadingDashboard(rules: RuleSet, params: RuleParams): Da
     }),
     stat({
       title: "Firing alerts",
-      description: "Alerts of this Prometheus currently firing.",
-      queries: [{ expr: `count(ALERTS{alertstate="firing"}) or vector(0)` }],
+      description:
+        "Alerts of this Prometheus currently firing, the always-firing Watchdog heartbeat left out.",
+      queries: [{ expr: `count(ALERTS${FIRING_BUT_WATCHDOG}) or vector(0)` }],
       thresholds: [
         { value: null, color: "green" },
         { value: 1, color: "red" },
@@ -72,10 +81,10 @@ export function resourceLoadingDashboard(rules: RuleSet, params: RuleParams): Da
     }),
     stateTimeline({
       title: "Alert states",
-      description: "Pending and firing alerts over time, by alert name.",
+      description: "Pending and firing alerts over time, by alert name (the Watchdog heartbeat left out).",
       queries: [
         {
-          expr: `max by (alertname) (ALERTS{alertstate="firing"} * 2 or ALERTS{alertstate="pending"})`,
+          expr: `max by (alertname) (ALERTS${FIRING_BUT_WATCHDOG} * 2 or ALERTS${matchers(eq("alertstate", "pending"))})`,
           legend: "{{alertname}}",
         },
       ],
@@ -360,11 +369,74 @@ export function resourceLoadingDashboard(rules: RuleSet, params: RuleParams): Da
     }),
   ];
 
+  const selfMonitoring = [
+    stat({
+      title: "Watchdog heartbeat",
+      description:
+        "1 while this Prometheus fires the Watchdog, whose notifications go to the watchdog receiver about once a minute. " +
+        "Whether they arrive only a dead man's switch outside the stack can tell (runbook: Watchdog).",
+      queries: [
+        {
+          expr: `count(ALERTS${matchers(eq("alertname", WATCHDOG_ALERT), eq("alertstate", "firing"))}) or vector(0)`,
+        },
+      ],
+      thresholds: [
+        { value: null, color: "red" },
+        { value: 1, color: "green" },
+      ],
+    }),
+    timeseries({
+      title: "Alert notifications failing",
+      description:
+        "Alerts Prometheus failed to hand to Alertmanager, and notifications Alertmanager failed to deliver, per second. " +
+        "Above zero: alerts fire and reach nobody.",
+      queries: [
+        {
+          expr: `sum by (alertmanager) (rate(prometheus_notifications_errors_total${PROMETHEUS}[${RATE}]))`,
+          legend: "prometheus → {{alertmanager}}",
+        },
+        {
+          expr: `sum by (integration) (rate(alertmanager_notifications_failed_total${ALERTMANAGER}[${RATE}]))`,
+          legend: "alertmanager → {{integration}}",
+        },
+      ],
+      unit: "ops",
+      width: 10,
+      thresholds: ZERO_TOLERANCE,
+    }),
+    timeseries({
+      title: "Rule evaluation failures",
+      description:
+        "Failed rule evaluations per second by group: that group's alerts and recorded series are blind.",
+      queries: [
+        {
+          expr: `sum by (rule_group) (rate(prometheus_rule_evaluation_failures_total${PROMETHEUS}[${RATE}]))`,
+          legend: "{{rule_group}}",
+        },
+      ],
+      unit: "ops",
+      width: 10,
+      thresholds: ZERO_TOLERANCE,
+    }),
+    stateTimeline({
+      title: "Configuration reloads",
+      description:
+        "Whether the last reload of each configuration succeeded; a failed one keeps the previous configuration running.",
+      queries: [
+        { expr: `min(prometheus_config_last_reload_successful${PROMETHEUS})`, legend: "prometheus" },
+        { expr: `min(alertmanager_config_last_reload_successful${ALERTMANAGER})`, legend: "alertmanager" },
+      ],
+      states: { 0: { text: "failed", color: "red" }, 1: { text: "ok", color: "green" } },
+      height: 4,
+    }),
+  ];
+
   return assembleDashboard({
+    runbookBaseUrl: rules.runbookBaseUrl,
     uid: "mcp-resource-loading",
     title: "Resource loading",
     description:
-      "MCP resource loading performance (docs/runbook.md): latency targets, cache, errors, SLOs, Redis, Node runtime.",
+      "MCP resource loading performance (docs/runbook.md): latency targets, cache, errors, SLOs, Redis, Node runtime, and the monitoring itself.",
     tags: ["sdlc-resource-stack", "mcp", "runbook"],
     rows: [
       { title: "Overview", panels: overview },
@@ -374,6 +446,7 @@ export function resourceLoadingDashboard(rules: RuleSet, params: RuleParams): Da
       { title: "SLOs", panels: slo },
       { title: "Redis", panels: redis },
       { title: "Node.js runtime", panels: runtime },
+      { title: "Self-monitoring", panels: selfMonitoring },
     ],
   });
 }

@@ -11,9 +11,9 @@ import {
  * Grafana provisioning: the Prometheus datasource under the fixed uid every dashboard panel
  * references, and a file provider for the generated dashboards. Compose mounts
  * infra/grafana/provisioning at /etc/grafana/provisioning and infra/grafana/dashboards at
- * GRAFANA_DASHBOARDS_PATH.
+ * GRAFANA_DASHBOARDS_PATH. `prometheusVersion` is the pinned one (.env PROMETHEUS_VERSION).
  */
-export function datasourceProvisioning(): unknown {
+export function datasourceProvisioning(prometheusVersion: string): unknown {
   return {
     apiVersion: 1,
     datasources: [
@@ -30,7 +30,8 @@ export function datasourceProvisioning(): unknown {
           timeInterval: SCRAPE_INTERVAL,
           httpMethod: "POST",
           prometheusType: "Prometheus",
-          prometheusVersion: "2.42.0",
+          // Grafana picks the query features it offers by this; the version compose runs.
+          prometheusVersion,
           // Exemplars on latency panels carry the trace id (OpenMetrics scrape): a click opens
           // the request's trace in Jaeger.
           exemplarTraceIdDestinations: [

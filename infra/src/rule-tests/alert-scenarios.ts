@@ -1,5 +1,7 @@
 import { JOBS } from "../contract.js";
+import { SELF_MONITORING_TEST_SPECS } from "./self-monitoring-scenarios.js";
 import {
+  cacheFills,
   cacheLookups,
   cacheUp,
   httpRequests,
@@ -149,6 +151,34 @@ const cache: AlertTestSpec[] = [
         name: "idle service, Redis up",
         series: [cacheUp(1), redisUp(1), ...idleLoadingHistograms()],
       },
+    ],
+  },
+  {
+    alert: "ResourceCacheWritesFailing",
+    scenarios: [
+      {
+        kind: "fires",
+        name: "Redis refuses every write (OOM at maxmemory)",
+        series: [cacheUp(1), ...cacheFills(30, 30)],
+        expect: [
+          {
+            labels: { instance: `${JOBS.service}:8000` },
+            description:
+              "mcp-resource-service:8000: 100% of cache fills over the last 5m were not written to Redis although it was reachable (threshold 10%), for more than 5m: the cache stops refilling and its hit rate falls as entries expire.",
+          },
+        ],
+      },
+      {
+        kind: "below",
+        name: "5% of writes time out",
+        series: [cacheUp(1), ...cacheFills(30, 1.5)],
+      },
+      {
+        kind: "guard",
+        name: "writes fail because Redis is unreachable (ResourceCacheUnavailable's case)",
+        series: [cacheUp(0), ...cacheFills(30, 30)],
+      },
+      { kind: "idle", name: "no fills", series: [cacheUp(1), ...cacheFills(0, 0)] },
     ],
   },
   {
@@ -400,4 +430,10 @@ const slo: AlertTestSpec[] = [
   },
 ];
 
-export const ALERT_TEST_SPECS: readonly AlertTestSpec[] = [...latency, ...cache, ...availability, ...slo];
+export const ALERT_TEST_SPECS: readonly AlertTestSpec[] = [
+  ...latency,
+  ...cache,
+  ...availability,
+  ...slo,
+  ...SELF_MONITORING_TEST_SPECS,
+];

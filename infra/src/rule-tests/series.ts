@@ -117,3 +117,43 @@ export function redisEvictions(perInterval: number): SeriesSpec {
     perInterval,
   );
 }
+
+/** The compose addresses of Prometheus and Alertmanager, as their self-scrapes label them. */
+export const PROMETHEUS_TARGET = { job: JOBS.prometheus, instance: "prometheus:9090" } as const;
+export const ALERTMANAGER_TARGET = { job: JOBS.alertmanager, instance: "alertmanager:9093" } as const;
+
+/** The `alertmanager` label of Prometheus' notification metrics. */
+export const ALERTMANAGER_API = "http://alertmanager:9093/api/v2/alerts";
+
+export function prometheusCounter(metric: string, perInterval: number, labels: Labels = {}): SeriesSpec {
+  return counter(metric, { ...PROMETHEUS_TARGET, ...labels }, perInterval);
+}
+
+export function prometheusGauge(metric: string, value: number): SeriesSpec {
+  return gauge(metric, PROMETHEUS_TARGET, value);
+}
+
+export function alertmanagerCounter(metric: string, perInterval: number, labels: Labels = {}): SeriesSpec {
+  return counter(metric, { ...ALERTMANAGER_TARGET, ...labels }, perInterval);
+}
+
+export function alertmanagerGauge(metric: string, value: number): SeriesSpec {
+  return gauge(metric, ALERTMANAGER_TARGET, value);
+}
+
+/** A counter that counted `total` long ago and has not moved since (past incidents). */
+export function flatCounter(spec: SeriesSpec, total: number): SeriesSpec {
+  return { ...spec, start: total, step: 0 };
+}
+
+/**
+ * Cache fills (file reads) and the failed writes to Redis that follow them, per interval, as
+ * the service counts them: every fill is one write attempt.
+ */
+export function cacheFills(fillsPerInterval: number, failedWritesPerInterval: number): SeriesSpec[] {
+  return [
+    counter(METRICS.fileReads, { ...SERVICE_TARGET, resource_type: "patterns" }, fillsPerInterval),
+    counter(METRICS.cacheErrors, { ...SERVICE_TARGET, operation: "set" }, failedWritesPerInterval),
+    counter(METRICS.cacheErrors, { ...SERVICE_TARGET, operation: "get" }, 0),
+  ];
+}

@@ -3,7 +3,7 @@ import type { RuleParams } from "../params.js";
 import { eq, matchers, num } from "../promql.js";
 import { TARGETS } from "../targets.js";
 import type { RecordingNames } from "./recording.js";
-import type { AlertRule, RuleGroup } from "./types.js";
+import type { AlertRuleDefinition, RuleGroup } from "./types.js";
 
 const ms = (seconds: number) => `${num(seconds * 1000)}ms`;
 const pct = (ratio: number) => `${num(ratio * 100)}%`;
@@ -12,14 +12,18 @@ const pct = (ratio: number) => `${num(ratio * 100)}%`;
  * Threshold alerts on the runbook's targets. They read the recording rules, so an alert
  * and the dashboard panel next to it always show the same number.
  */
-export function thresholdAlertRules(params: RuleParams, rec: RecordingNames): RuleGroup<AlertRule>[] {
+export function thresholdAlertRules(
+  params: RuleParams,
+  rec: RecordingNames,
+): RuleGroup<AlertRuleDefinition>[] {
   const w = params.rateWindow;
   const f = params.alertFor;
   const minTraffic = num(TARGETS.minRequestRate);
   const service = SERVICES.resource;
-  const serviceUp = `up${matchers(eq("job", JOBS.service))}`;
+  const serviceJob = matchers(eq("job", JOBS.service));
+  const serviceUp = `up${serviceJob}`;
 
-  const latency: AlertRule[] = [
+  const latency: AlertRuleDefinition[] = [
     {
       alert: "ResourceLoadingLatencyP95High",
       expr: `${rec.latency(0.95, "overall")} > ${num(TARGETS.latencyP95Seconds)}\nand on ()\n${rec.loadRate.overall} > ${minTraffic}`,
@@ -40,7 +44,7 @@ export function thresholdAlertRules(params: RuleParams, rec: RecordingNames): Ru
     },
   ];
 
-  const cache: AlertRule[] = [
+  const cache: AlertRuleDefinition[] = [
     {
       alert: "ResourceCacheHitRateLow",
       expr: `${rec.hitRatio.overall} < ${num(TARGETS.cacheHitRatioMin)}\nand on ()\n${rec.lookupRate} > ${minTraffic}`,
@@ -61,9 +65,22 @@ export function thresholdAlertRules(params: RuleParams, rec: RecordingNames): Ru
       summary: "Resource cache (Redis) unavailable",
       description: `{{ $labels.job }} reports Redis unreachable (up gauge = {{ $value }}) for more than ${f.cacheUnavailable}; every lookup is a miss served from disk.`,
     },
+    {
+      alert: "ResourceCacheWritesFailing",
+      // Every fill (a file read) is followed by one write to Redis; the service counts the
+      // refused or timed-out ones as set errors. Only while its connection was up the whole
+      // window: writes skipped during an outage are ResourceCacheUnavailable's, and would
+      // otherwise fire this as Redis comes back.
+      expr: `sum by (instance) (rate(${METRICS.cacheErrors}${matchers(eq("job", JOBS.service), eq("operation", "set"))}[${w}]))\n/\nsum by (instance) (rate(${METRICS.fileReads}${serviceJob}[${w}]))\n> ${num(TARGETS.cacheWriteFailureRatioMax)}\nand\nmin by (instance) (min_over_time(${METRICS.cacheUp}${serviceJob}[${w}])) == 1`,
+      for: f.cacheWritesFailing,
+      severity: "ticket",
+      service,
+      summary: "Redis refuses or drops cache writes",
+      description: `{{ $labels.instance }}: {{ $value | humanizePercentage }} of cache fills over the last ${w} were not written to Redis although it was reachable (threshold ${pct(TARGETS.cacheWriteFailureRatioMax)}), for more than ${f.cacheWritesFailing}: the cache stops refilling and its hit rate falls as entries expire.`,
+    },
   ];
 
-  const availability: AlertRule[] = [
+  const availability: AlertRuleDefinition[] = [
     {
       alert: "ResourceRequestErrors",
       expr: `${rec.errorRatio} > 0`,
@@ -96,7 +113,7 @@ export function thresholdAlertRules(params: RuleParams, rec: RecordingNames): Ru
     },
   ];
 
-  const redis: AlertRule[] = [
+  const redis: AlertRuleDefinition[] = [
     {
       alert: "RedisEvictingKeys",
       expr: `${rec.redisEvictionRate} > 0`,

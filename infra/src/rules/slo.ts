@@ -2,7 +2,7 @@ import { JOBS, METRICS, RESOURCE_ROUTE_REGEX, SERVICES } from "../contract.js";
 import type { BurnRateWindow, RuleParams } from "../params.js";
 import { eq, matchers, num, rate, re, sumBy } from "../promql.js";
 import { AVAILABILITY_SLO, errorBudget, LATENCY_SLO, type SloDefinition, TARGETS } from "../targets.js";
-import type { AlertRule, RecordingRule, RuleGroup, Severity } from "./types.js";
+import type { AlertRuleDefinition, RecordingRule, RuleGroup } from "./types.js";
 
 /** How one SLO counts its events over a window: total events and bad events. */
 interface SliQueries {
@@ -118,16 +118,16 @@ function burnCondition(sli: SliQueries, w: BurnRateWindow): string {
   ].join("\n");
 }
 
-const SPEED: Record<Severity, string> = { page: "Fast", ticket: "Slow" };
+const SPEED: Record<BurnRateWindow["severity"], string> = { page: "Fast", ticket: "Slow" };
 
 /**
  * Multi-window, multi-burn-rate alerts (SRE workbook): one page alert for the fast burns,
  * one ticket alert for the slow ones, each pair guarded by a minimum request rate.
  */
-export function sloAlertRules(params: RuleParams): RuleGroup<AlertRule>[] {
+export function sloAlertRules(params: RuleParams): RuleGroup<AlertRuleDefinition>[] {
   return SLIS.map((sli) => {
     const budget = errorBudget(sli.slo);
-    const rules = (["page", "ticket"] as const).map((severity): AlertRule => {
+    const rules = (["page", "ticket"] as const).map((severity): AlertRuleDefinition => {
       const windows = params.burnRateWindows.filter((w) => w.severity === severity);
       const pairs = windows
         .map((w) => `${num(w.burnRate)}x over ${w.longWindow} and ${w.shortWindow}`)

@@ -1,6 +1,10 @@
 /** The rule shapes the generator works with, close to Prometheus' rule file format. */
 
-export type Severity = "page" | "ticket";
+/**
+ * page: act now; ticket: act within a working day; none: the Watchdog heartbeat, which is
+ * routed to its own receiver and never reaches a person while it keeps arriving.
+ */
+export type Severity = "page" | "ticket" | "none";
 
 export interface RecordingRule {
   readonly record: string;
@@ -10,7 +14,8 @@ export interface RecordingRule {
   readonly help: string;
 }
 
-export interface AlertRule {
+/** An alert as the rule modules define it; ruleSet() adds the link to its runbook section. */
+export interface AlertRuleDefinition {
   readonly alert: string;
   readonly expr: string;
   readonly for: string;
@@ -27,6 +32,11 @@ export interface AlertRule {
   readonly description: string;
   /** docs/runbook.md heading the runbook_url points to; the alert name unless set. */
   readonly runbookHeading?: string;
+}
+
+export interface AlertRule extends AlertRuleDefinition {
+  /** The `runbook_url` annotation: the generator's runbook base URL and the heading's anchor. */
+  readonly runbookUrl: string;
 }
 
 export interface RuleGroup<R> {

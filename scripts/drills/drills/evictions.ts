@@ -26,6 +26,10 @@ export function evictions(): Drill {
         alert: "ResourceCacheHitRateLow",
         why: "evicted keys come back as misses (the in-process tier drops them too, on Redis's invalidation)",
       },
+      {
+        alert: "ResourceCacheWritesFailing",
+        why: "at maxmemory Redis answers OOM to a write it cannot evict enough for (large bodies, reply buffers)",
+      },
       ...latencyAlertsAllowed(
         "misses read and compress from disk: the runbook's p99 diagnosis starts at evicted_keys",
       ),

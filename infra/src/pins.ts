@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT } from "../../infra/src/paths.js";
+import { REPO_ROOT } from "./paths.js";
 
 /**
  * The version pins of .env as docker compose and scripts/install/lib.sh read them: NAME=value
@@ -14,9 +14,17 @@ export function readPins(file = path.join(REPO_ROOT, ".env")): Readonly<Record<s
     const [, name, raw] = match as unknown as [string, string, string];
     pins[name] = raw.replace(/\$\{([A-Z0-9_]+)\}/g, (_, ref: string) => {
       const value = pins[ref];
-      if (value === undefined) throw new Error(`${file}: ${name} refers to \${${ref}}, defined later or never`);
+      if (value === undefined)
+        throw new Error(`${file}: ${name} refers to \${${ref}}, defined later or never`);
       return value;
     });
   }
   return pins;
+}
+
+/** One pin of .env; throws when .env lacks it. */
+export function pin(name: string, file?: string): string {
+  const value = readPins(file)[name];
+  if (value === undefined) throw new Error(`.env has no ${name}`);
+  return value;
 }
