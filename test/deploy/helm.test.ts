@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { DATASOURCE, JAEGER_DATASOURCE, JOBS } from "../../infra/src/contract.js";
+import { parseDuration } from "../../infra/src/duration.js";
 import { CHART_DIR, CHART_PATHS } from "../../infra/src/helm/chart-files.js";
 import { buildOutputs, OUTPUT_PATHS } from "../../infra/src/outputs.js";
 import { REPO_ROOT } from "../../infra/src/paths.js";
@@ -212,6 +213,11 @@ describe("value sets render what they promise", () => {
     expect(config).toMatch(/tcp-check expect string role:master/);
     expect(config.match(/^\s*server node\d+ redis-node-\d\.redis-headless:6379$/gm)).toHaveLength(3);
     expect(haproxy.spec.template.metadata.annotations["checksum/config"]).toMatch(/^[0-9a-f]{64}$/);
+    // HAProxy counts every node as up until checked: no clients before the checks have run.
+    const values = parse(await readFile(path.join(CHART, "values.yaml"), "utf8")).redis.sentinel.haproxy;
+    const firstVerdictMs = parseDuration(values.checkInterval) * values.fall;
+    const probe = haproxy.spec.template.spec.containers[0].readinessProbe;
+    expect(probe.initialDelaySeconds * 1000).toBeGreaterThan(firstVerdictMs);
   });
 
   it("sentinel mode without nodes is refused", async () => {

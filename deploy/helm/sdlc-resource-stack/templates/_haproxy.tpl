@@ -37,22 +37,18 @@ frontend redis
   default_backend redis_master
 
 backend redis_master
+  # One request, then QUIT: Redis closes the connection after answering, so a node that is not
+  # master fails its check at once instead of when `timeout check` runs out.
   option tcp-check
   tcp-check connect
-  {{- if $auth.existingSecret }}
-  {{- if $auth.username }}
-  tcp-check send "AUTH {{ $auth.username }} ${REDIS_PASSWORD}\r\n"
+  {{- if not $auth.existingSecret }}
+  tcp-check send "INFO replication\r\nQUIT\r\n"
+  {{- else if $auth.username }}
+  tcp-check send "AUTH {{ $auth.username }} ${REDIS_PASSWORD}\r\nINFO replication\r\nQUIT\r\n"
   {{- else }}
-  tcp-check send "AUTH ${REDIS_PASSWORD}\r\n"
+  tcp-check send "AUTH ${REDIS_PASSWORD}\r\nINFO replication\r\nQUIT\r\n"
   {{- end }}
-  tcp-check expect string +OK
-  {{- end }}
-  tcp-check send PING\r\n
-  tcp-check expect string +PONG
-  tcp-check send "INFO replication\r\n"
   tcp-check expect string role:master
-  tcp-check send QUIT\r\n
-  tcp-check expect string +OK
   default-server check inter {{ $haproxy.checkInterval }} fall {{ $haproxy.fall }} rise {{ $haproxy.rise }} resolvers cluster init-addr last,libc,none on-marked-down shutdown-sessions
 {{- range $index, $node := .Values.redis.sentinel.nodes }}
   server node{{ $index }} {{ $node }}
