@@ -49,13 +49,15 @@ interface Node {
   readonly daemon: Daemon;
 }
 
-async function startNode(replicaOf?: number): Promise<Node> {
+/** A password-protected redis-server; `dir` takes the RDB a replica receives on a full sync. */
+async function startNode(dir: string, replicaOf?: number): Promise<Node> {
   const port = await getFreePort();
   const daemon = await startDaemon({
     name: `redis-server ${port}`,
     command: findBinary(["redis-server"]),
     args: [
       ...["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      ...["--dir", dir, "--dbfilename", `dump-${port}.rdb`],
       ...["--requirepass", PASSWORD, "--masterauth", PASSWORD],
       ...(replicaOf ? ["--replicaof", "127.0.0.1", String(replicaOf)] : []),
     ],
@@ -74,8 +76,9 @@ describe("Sentinel mode: the rendered HAProxy forwards to whichever node is mast
   let dir: string;
 
   beforeAll(async () => {
-    master = await startNode();
-    replica = await startNode(master.port);
+    dir = await mkdtemp(path.join(tmpdir(), "redis-haproxy-"));
+    master = await startNode(dir);
+    replica = await startNode(dir, master.port);
     redisPort = await getFreePort();
     monitorPort = await getFreePort();
     manifests = await render({
@@ -95,7 +98,6 @@ describe("Sentinel mode: the rendered HAProxy forwards to whichever node is mast
       "haproxy.cfg"
     ];
     if (!config) throw new Error("no haproxy.cfg rendered");
-    dir = await mkdtemp(path.join(tmpdir(), "redis-haproxy-"));
     const configFile = path.join(dir, "haproxy.cfg");
     // In a pod HAProxy listens on every interface; here only on loopback.
     await writeFile(configFile, config.replaceAll(/^(\s*bind) :/gm, "$1 127.0.0.1:"));
