@@ -17,8 +17,15 @@ schemas="$CACHE_DIR/kubernetes-json-schema/kubernetes-validate-$KUBERNETES_VALID
 ready="$schemas/v$KUBERNETES_VERSION-standalone-strict"
 
 if [ ! -d "$ready" ]; then
-  command -v python3 >/dev/null || { log "python3 is not installed (apt-get install python3 python3-pip)"; exit 1; }
-  python3 -m pip --version >/dev/null 2>&1 || { log "pip is not installed (apt-get install python3-pip)"; exit 1; }
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    if [ "$(id -u)" != 0 ]; then
+      log "python3 and pip are needed; run this script as root (or sudo apt-get install python3-pip)"
+      exit 1
+    fi
+    log "apt package: python3-pip"
+    [ -n "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ] || apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-pip >/dev/null
+  fi
   started=$SECONDS
   wheel="$wheel_dir/kubernetes_validate-$KUBERNETES_VALIDATE_VERSION-py3-none-any.whl"
   if [ ! -f "$wheel" ]; then
