@@ -297,10 +297,10 @@ describe("the service's pod", () => {
     expect(container.image).toBe(`${composeImage.split(":")[0]}:${pkg.version}`);
   });
 
-  it("pins HAProxy to .env's HAPROXY_IMAGE", async () => {
+  it("pins HAProxy to .env's HAPROXY_VERSION", async () => {
     const values = parse(await readFile(path.join(CHART, "values.yaml"), "utf8"));
     const image = values.redis.sentinel.haproxy.image;
-    expect(`${image.repository}:${image.tag}`).toBe(pins.HAPROXY_IMAGE);
+    expect(`${image.repository}:${image.tag}`).toBe(`haproxy:${pins.HAPROXY_VERSION}-alpine`);
   });
 });
 
