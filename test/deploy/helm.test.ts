@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { DATASOURCE, JAEGER_DATASOURCE, JOBS } from "../../infra/src/contract.js";
+import { DATASOURCE, JOBS } from "../../infra/src/contract.js";
 import { parseDuration } from "../../infra/src/duration.js";
 import { CHART_DIR, CHART_PATHS } from "../../infra/src/helm/chart-files.js";
 import { buildOutputs, OUTPUT_PATHS } from "../../infra/src/outputs.js";
@@ -474,7 +474,6 @@ describe("dashboard ConfigMaps", () => {
           original.trimEnd(),
         );
       }
-    expect(DATASOURCE.uid).not.toBe(JAEGER_DATASOURCE.uid);
   });
 });
 
