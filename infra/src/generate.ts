@@ -1,6 +1,7 @@
 /**
  * `npm run gen:obs`: writes the generated Prometheus rules, promtool tests, Grafana
- * dashboards and provisioning, and the generated regions of docs/runbook.md.
+ * dashboards and provisioning, the generated regions of docs/runbook.md, and the Helm chart's
+ * copies of the rules and dashboards.
  * `npm run check:gen` (`--check`): writes nothing, exits 1 listing files that differ.
  * `--runbook-base-url=<url>` (or RUNBOOK_BASE_URL) sets where every runbook_url points.
  */
@@ -17,14 +18,25 @@ async function current(rel: string): Promise<string | undefined> {
   }
 }
 
-/** Generated test files no longer produced (an alert was removed or renamed). */
-async function staleTestFiles(outputs: Map<string, string>): Promise<string[]> {
-  const dir = OUTPUT_PATHS.ruleTestsDir;
-  const names = await readdir(path.join(REPO_ROOT, dir)).catch(() => [] as string[]);
-  return names
-    .filter((name) => name.endsWith(".test.yml"))
-    .map((name) => `${dir}/${name}`)
-    .filter((rel) => !outputs.has(rel));
+/** Directories whose files are all generated, and the suffix of those files. */
+const GENERATED_DIRS = [
+  { dir: OUTPUT_PATHS.ruleTestsDir, suffix: ".test.yml" },
+  { dir: OUTPUT_PATHS.chartDashboardsDir, suffix: ".json" },
+] as const;
+
+/** Generated files no longer produced (an alert or a dashboard was removed or renamed). */
+async function staleFiles(outputs: Map<string, string>): Promise<string[]> {
+  const stale: string[] = [];
+  for (const { dir, suffix } of GENERATED_DIRS) {
+    const names = await readdir(path.join(REPO_ROOT, dir)).catch(() => [] as string[]);
+    stale.push(
+      ...names
+        .filter((name) => name.endsWith(suffix))
+        .map((name) => `${dir}/${name}`)
+        .filter((rel) => !outputs.has(rel)),
+    );
+  }
+  return stale;
 }
 
 async function main(): Promise<void> {
@@ -45,7 +57,7 @@ async function main(): Promise<void> {
       await writeFile(path.join(REPO_ROOT, rel), content);
     }
   }
-  const stale = await staleTestFiles(outputs);
+  const stale = await staleFiles(outputs);
   if (!check) for (const rel of stale) await rm(path.join(REPO_ROOT, rel));
 
   const report = [...changed.map((rel) => `  ${rel}`), ...stale.map((rel) => `  ${rel} (stale)`)];

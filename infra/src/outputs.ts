@@ -4,6 +4,7 @@ import { k6ResultsDashboard } from "./dashboards/k6-results.js";
 import { resourceLoadingDashboard } from "./dashboards/resource-loading.js";
 import { fillRegions } from "./docs/runbook-sections.js";
 import { dashboardProvisioning, datasourceProvisioning } from "./grafana/provisioning.js";
+import { CHART_PATHS, chartFiles } from "./helm/chart-files.js";
 import { DEFAULT_PARAMS, type RuleParams } from "./params.js";
 import { REPO_ROOT } from "./paths.js";
 import { pin } from "./pins.js";
@@ -25,6 +26,8 @@ export const OUTPUT_PATHS = {
   datasource: "infra/grafana/provisioning/datasources/prometheus.yml",
   dashboardProvider: "infra/grafana/provisioning/dashboards/dashboards.yml",
   runbook: RUNBOOK_PATH,
+  /** The Helm chart's copies of the rules and dashboards (helm/chart-files.ts). */
+  chartDashboardsDir: CHART_PATHS.dashboardsDir,
 } as const;
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
@@ -77,5 +80,11 @@ export async function buildOutputs(options: GeneratorOptions = {}): Promise<Map<
 
   const runbook = await readFile(path.join(REPO_ROOT, OUTPUT_PATHS.runbook), "utf8");
   out.set(OUTPUT_PATHS.runbook, fillRegions(runbook, rules));
+
+  const chart = chartFiles(out, {
+    rulesDir: path.dirname(OUTPUT_PATHS.alertRules),
+    dashboardsDir: path.dirname(OUTPUT_PATHS.resourceDashboard),
+  });
+  for (const [rel, content] of chart) out.set(rel, content);
   return out;
 }

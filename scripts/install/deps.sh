@@ -46,3 +46,4 @@ fi
 if [ "${SKIP_GO_TOOLS:-}" != 1 ]; then
   bash "$REPO_ROOT/scripts/install/go-tools.sh"
 fi
+bash "$REPO_ROOT/scripts/install/k8s-schemas.sh" >/dev/null
