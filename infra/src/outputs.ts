@@ -1,13 +1,13 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { pin } from "../../lib/pins.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 import { k6ResultsDashboard } from "./dashboards/k6-results.js";
 import { resourceLoadingDashboard } from "./dashboards/resource-loading.js";
 import { fillRegions } from "./docs/runbook-sections.js";
 import { dashboardProvisioning, datasourceProvisioning } from "./grafana/provisioning.js";
 import { CHART_PATHS, chartFiles } from "./helm/chart-files.js";
 import { DEFAULT_PARAMS, type RuleParams } from "./params.js";
-import { REPO_ROOT } from "./paths.js";
-import { pin } from "./pins.js";
 import { ALERT_TEST_SPECS } from "./rule-tests/alert-scenarios.js";
 import { exprTests } from "./rule-tests/expr-scenarios.js";
 import { alertTestFile, exprTestFile, kebab } from "./rule-tests/render.js";
@@ -15,7 +15,7 @@ import { allAlerts, ruleSet } from "./rules/index.js";
 import { alertRuleFile, recordingRuleFile, toYaml } from "./rules/render.js";
 import { RUNBOOK_PATH } from "./runbook.js";
 
-export { REPO_ROOT } from "./paths.js";
+export { REPO_ROOT } from "../../lib/repo.js";
 
 export const OUTPUT_PATHS = {
   recordingRules: "infra/prometheus/rules/recording.yml",

@@ -1,4 +1,4 @@
-import { scaleDuration } from "./duration.js";
+import { scaleDuration } from "../../lib/contract/duration.js";
 
 /** One row of the SRE workbook's multi-window, multi-burn-rate table. */
 export interface BurnRateWindow {

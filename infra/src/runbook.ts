@@ -1,5 +1,5 @@
 import path from "node:path";
-import { REPO_ROOT } from "./paths.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 
 /** Path of the runbook inside the repository. */
 export const RUNBOOK_PATH = "docs/runbook.md";

@@ -4,13 +4,13 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { type AlertmanagerProcess, startAlertmanager } from "../../test/support/alertmanager.js";
-import { binaryVersion, findBinary } from "../../test/support/binaries.js";
+import { type AlertmanagerProcess, startAlertmanager } from "../../lib/harness/alertmanager.js";
+import { binaryVersion, findBinary } from "../../lib/harness/binaries.js";
+import { waitFor } from "../../lib/harness/ports.js";
+import { alertmanagerAlerts, postAlerts } from "../../lib/harness/prometheus-api.js";
+import { CONFIG_PATHS } from "../../lib/repo.js";
 import { run } from "../../test/support/exec.js";
-import { waitFor } from "../../test/support/ports.js";
-import { alertmanagerAlerts, postAlerts } from "../../test/support/prometheus-api.js";
 import { DEFAULT_PARAMS } from "../src/params.js";
-import { CONFIG_PATHS } from "../src/paths.js";
 import { allAlerts, ruleSet } from "../src/rules/index.js";
 import { WATCHDOG_ALERT } from "../src/rules/self-monitoring.js";
 

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { REPO_ROOT } from "../../lib/repo.js";
 import { OUTPUT_PATHS } from "../src/outputs.js";
-import { REPO_ROOT } from "../src/paths.js";
 
 /** The parts of Grafana dashboard JSON the tests look at. */
 export interface DashboardJson {

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { findBinary } from "../../test/support/binaries.js";
+import { findBinary } from "../../lib/harness/binaries.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 import { run } from "../../test/support/exec.js";
 import {
   DATASOURCE,
@@ -16,7 +17,6 @@ import {
 } from "../src/contract.js";
 import { OUTPUT_PATHS } from "../src/outputs.js";
 import { DEFAULT_PARAMS } from "../src/params.js";
-import { REPO_ROOT } from "../src/paths.js";
 import { ruleSet } from "../src/rules/index.js";
 import { TARGETS } from "../src/targets.js";
 import {

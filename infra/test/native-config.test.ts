@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { rewriteAlertmanagerConfig, rewritePrometheusConfig } from "../src/native-config.js";
-import { CONFIG_PATHS } from "../src/paths.js";
+import { rewriteAlertmanagerConfig, rewritePrometheusConfig } from "../../lib/harness/config-rewrite.js";
+import { CONFIG_PATHS } from "../../lib/repo.js";
 
 describe("rewritePrometheusConfig", () => {
   it("points jobs at loopback, drops the others, resolves rule files and shortens intervals", async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { findBinary } from "../../test/support/binaries.js";
+import { findBinary } from "../../lib/harness/binaries.js";
 import { run } from "../../test/support/exec.js";
 import { DEFAULT_PARAMS } from "../src/params.js";
 import { allAlerts, allRecordingRules, ruleSet } from "../src/rules/index.js";

@@ -2,10 +2,10 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { promtools } from "../../test/support/binaries.js";
+import { promtools } from "../../lib/harness/binaries.js";
+import { CONFIG_PATHS, REPO_ROOT } from "../../lib/repo.js";
 import { run } from "../../test/support/exec.js";
 import { DEFAULT_PARAMS } from "../src/params.js";
-import { CONFIG_PATHS, REPO_ROOT } from "../src/paths.js";
 import { ALERT_TEST_SPECS } from "../src/rule-tests/alert-scenarios.js";
 import { allAlerts, allRecordingRules, ruleSet } from "../src/rules/index.js";
 import { WATCHDOG_ALERT } from "../src/rules/self-monitoring.js";

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ConfiguredRedis, REDIS_CONFIG, startConfiguredRedis } from "../../lib/harness/redis-config.js";
 import { run } from "../../test/support/exec.js";
-import { type ConfiguredRedis, REDIS_CONFIG, startConfiguredRedis } from "../../test/support/redis-config.js";
 
 describe("infra/redis/redis.conf", () => {
   let redis: ConfiguredRedis;

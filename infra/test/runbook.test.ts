@@ -2,9 +2,9 @@ import { access, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { REPO_ROOT } from "../../lib/repo.js";
 import { OUTPUT_PATHS } from "../src/outputs.js";
 import { DEFAULT_PARAMS } from "../src/params.js";
-import { REPO_ROOT } from "../src/paths.js";
 import { allAlerts, ruleSet } from "../src/rules/index.js";
 import {
   DEFAULT_RUNBOOK_BASE_URL,

@@ -2,21 +2,21 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../service/src/config.js";
-import { createLogger } from "../../service/src/logger.js";
-import { type RunningService, startService } from "../../service/src/service.js";
-import { type AlertmanagerProcess, startAlertmanager } from "../../test/support/alertmanager.js";
-import { getFreePort, waitFor } from "../../test/support/ports.js";
-import { type PrometheusProcess, startPrometheus } from "../../test/support/prometheus.js";
+import { type AlertmanagerProcess, startAlertmanager } from "../../lib/harness/alertmanager.js";
+import { getFreePort, waitFor } from "../../lib/harness/ports.js";
+import { type PrometheusProcess, startPrometheus } from "../../lib/harness/prometheus.js";
 import {
   activeAlertmanagers,
   activeTargets,
   instantQuery,
   ruleStatuses,
   type Sample,
-} from "../../test/support/prometheus-api.js";
-import { type ConfiguredRedis, startConfiguredRedis } from "../../test/support/redis-config.js";
-import { type RedisExporterProcess, startRedisExporter } from "../../test/support/redis-exporter.js";
+} from "../../lib/harness/prometheus-api.js";
+import { type ConfiguredRedis, startConfiguredRedis } from "../../lib/harness/redis-config.js";
+import { type RedisExporterProcess, startRedisExporter } from "../../lib/harness/redis-exporter.js";
+import { loadConfig } from "../../service/src/config.js";
+import { createLogger } from "../../service/src/logger.js";
+import { type RunningService, startService } from "../../service/src/service.js";
 import { JOBS, RESOURCE_TYPES } from "../src/contract.js";
 import { DEFAULT_PARAMS } from "../src/params.js";
 import { allRecordingRules, ruleSet } from "../src/rules/index.js";

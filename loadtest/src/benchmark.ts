@@ -14,9 +14,10 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { REPO_ROOT } from "../../lib/repo.js";
 import { runLoad } from "./cli.js";
 import { type HitRatios, hitRatioBetween, scrapeCacheCounters } from "./metrics-scrape.js";
-import { flushRedis, isReady, repoRoot, type SelfHostedStack, startSelfHostedStack } from "./selfhost.js";
+import { flushRedis, isReady, type SelfHostedStack, startSelfHostedStack } from "./selfhost.js";
 import {
   ENDPOINTS,
   type GroupStats,
@@ -93,7 +94,7 @@ function osName(): string {
 
 function packageVersion(name: string): string {
   try {
-    const file = path.join(repoRoot(), "node_modules", name, "package.json");
+    const file = path.join(REPO_ROOT, "node_modules", name, "package.json");
     return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
   } catch {
     return "unknown";
@@ -436,7 +437,7 @@ export function renderBaselineMarkdown(
   );
   lines.push("```");
   lines.push("");
-  const rel = path.relative(repoRoot(), outDir);
+  const rel = path.relative(REPO_ROOT, outDir);
   const shown = rel === "" || rel.startsWith("..") ? outDir : rel;
   lines.push(
     `Raw results of this run (summary.json, stats.csv, history.csv, report.html per phase) were written to \`${shown}/\` (not committed).`,
@@ -572,7 +573,7 @@ async function main(argv: string[]): Promise<number> {
     const report = renderFromSaved(saved);
     const day = (/^# Baseline Performance - (\S+)/.exec(report) as RegExpExecArray)[1];
     const file = path.resolve(
-      values.report ?? path.join(repoRoot(), "docs", "benchmarks", `baseline-${day}.md`),
+      values.report ?? path.join(REPO_ROOT, "docs", "benchmarks", `baseline-${day}.md`),
     );
     writeFileSync(file, report);
     process.stdout.write(`baseline report: ${file} (rendered from ${saved})\n`);
@@ -581,7 +582,7 @@ async function main(argv: string[]): Promise<number> {
   const now = new Date();
   const stamp = now.toISOString().replace(/[:.]/g, "-");
   const day = now.toISOString().slice(0, 10);
-  const root = repoRoot();
+  const root = REPO_ROOT;
   const outDir = path.resolve(values.out ?? path.join(root, "perf-results", `benchmark-${stamp}`));
   const reportFile = path.resolve(
     values.report ?? path.join(root, "docs", "benchmarks", `baseline-${day}.md`),

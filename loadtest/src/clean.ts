@@ -5,9 +5,9 @@
  */
 import { readdirSync, rmSync } from "node:fs";
 import path from "node:path";
-import { repoRoot } from "./selfhost.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 
-const root = repoRoot();
+const root = REPO_ROOT;
 const removed: string[] = [];
 rmSync(path.join(root, "perf-results"), { recursive: true, force: true });
 removed.push("perf-results/");

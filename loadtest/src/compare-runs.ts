@@ -8,10 +8,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { REPO_ROOT } from "../../lib/repo.js";
 import type { ArrivalRateResult } from "./arrival-rate.js";
 import type { BaselineKind, CapturedResponse } from "./compare-server.js";
 import { runAutocannon } from "./engine-autocannon.js";
-import { repoRoot } from "./selfhost.js";
 import { LANGUAGES, PATTERN_NAMES, PROFILES, type Profile, round, TEMPLATE_TYPES } from "./workload.js";
 
 /** The headers autocannon sends for the workload; the capture sends the same ones. */
@@ -74,9 +74,9 @@ export interface Baseline {
 
 /** Starts compare-server.ts in its own Node process and waits for its port. */
 export async function startBaseline(kind: BaselineKind, capturedFile: string): Promise<Baseline> {
-  const entry = path.join(repoRoot(), "loadtest", "src", "compare-server.ts");
+  const entry = path.join(REPO_ROOT, "loadtest", "src", "compare-server.ts");
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", entry, kind, capturedFile], {
-    cwd: repoRoot(),
+    cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -159,9 +159,9 @@ export async function closedLoop(
 
 /** Runs arrival-rate-cli.ts in a child process (see there why) and returns its result. */
 function arrivalRateInChild(args: string[], onRecordingStart?: () => void): Promise<ArrivalRateResult> {
-  const entry = path.join(repoRoot(), "loadtest", "src", "arrival-rate-cli.ts");
+  const entry = path.join(REPO_ROOT, "loadtest", "src", "arrival-rate-cli.ts");
   const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
-    cwd: repoRoot(),
+    cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });
   return new Promise((resolve, reject) => {

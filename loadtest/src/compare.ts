@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { REPO_ROOT } from "../../lib/repo.js";
 import {
   type CompareResult,
   type Machine,
@@ -34,7 +35,7 @@ import {
   STRESS_PROFILE,
   startBaseline,
 } from "./compare-runs.js";
-import { redisCommand, repoRoot, startSelfHostedStack } from "./selfhost.js";
+import { redisCommand, startSelfHostedStack } from "./selfhost.js";
 import { parseDuration, round } from "./workload.js";
 
 export interface CompareOptions {
@@ -55,7 +56,7 @@ function machine(redis: string): Machine {
   }
   let autocannonVersion = "unknown";
   try {
-    const pkg = path.join(repoRoot(), "node_modules", "autocannon", "package.json");
+    const pkg = path.join(REPO_ROOT, "node_modules", "autocannon", "package.json");
     autocannonVersion = (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version;
   } catch {
     // left as unknown
@@ -258,7 +259,7 @@ async function main(): Promise<void> {
   const rate = Number(values.rate);
   if (!(rate > 0)) throw new Error(`--rate must be a positive number, got ${values.rate}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const root = repoRoot();
+  const root = REPO_ROOT;
   const { report } = await runCompare({
     durationSeconds: parseDuration(values.duration),
     rate,

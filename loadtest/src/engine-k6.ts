@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { repoRoot } from "./selfhost.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 import type { RunSummary } from "./workload.js";
 
 export const K6_SCRIPT = "loadtest/k6/script.ts";
@@ -43,7 +43,7 @@ export interface K6RunResult {
 
 /** Runs k6 (output streamed to this process's stdio) and reads its summary.json. */
 export async function runK6(opts: K6RunOptions): Promise<K6RunResult> {
-  const root = repoRoot();
+  const root = REPO_ROOT;
   const outDir = path.resolve(opts.outDir);
   const args = ["run", "--out", `csv=${path.join(outDir, "k6-metrics.csv")}`];
   const env: NodeJS.ProcessEnv = {

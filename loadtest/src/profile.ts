@@ -14,9 +14,10 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { REPO_ROOT } from "../../lib/repo.js";
 import { runLoad } from "./cli.js";
 import { type CpuProfile, renderFlameGraphHtml, renderFlameGraphSvg } from "./flamegraph.js";
-import { repoRoot, startSelfHostedStack } from "./selfhost.js";
+import { startSelfHostedStack } from "./selfhost.js";
 import { getProfile, parseDuration } from "./workload.js";
 
 export interface ProfileRunOptions {
@@ -78,7 +79,7 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunRes
   }
   const cpuprofile = findProfile(opts.outDir, pid);
   const data = JSON.parse(readFileSync(cpuprofile, "utf8")) as CpuProfile;
-  const root = repoRoot();
+  const root = REPO_ROOT;
   const title = `mcp-resource-service CPU, ${opts.loadProfile} load, ${opts.durationSeconds}s at ${opts.hz} Hz`;
   const html = path.join(opts.outDir, "flamegraph.html");
   const svg = path.join(opts.outDir, "flamegraph.svg");

@@ -7,15 +7,9 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { connect } from "node:net";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { getFreePort } from "../../test/support/ports.js";
-
-/** The repository root, whether this runs from loadtest/src (tsx) or dist/loadtest/src. */
-export function repoRoot(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const up = here.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..";
-  return path.resolve(here, up);
-}
+import { pathToFileURL } from "node:url";
+import { getFreePort } from "../../lib/harness/ports.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 
 // One free-port helper for the whole repository (tests, the native stack, load tests).
 export { getFreePort };
@@ -140,7 +134,7 @@ function redisVersion(): string {
 /** Starts redis-server and the service on free loopback ports and waits until ready. */
 export async function startSelfHostedStack(opts: SelfHostOptions = {}): Promise<SelfHostedStack> {
   const log = opts.log ?? (() => {});
-  const root = repoRoot();
+  const root = REPO_ROOT;
   const version = redisVersion();
   if (version === "unknown") {
     throw new Error("redis-server is not installed: run `npm run deps` (or `task deps`) first");

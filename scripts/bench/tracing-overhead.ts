@@ -28,6 +28,9 @@ import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from "n
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
+import { getFreePort, waitFor } from "../../lib/harness/ports.js";
+import { startRedis } from "../../lib/harness/redis.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 import { pickRequest, seededRandom } from "../../loadtest/src/workload.js";
 import {
   exemplarLabels,
@@ -35,10 +38,8 @@ import {
   logTraceFields,
   recordingSpan,
 } from "../../service/src/telemetry/tracing.js";
-import { getFreePort, waitFor } from "../../test/support/ports.js";
-import { startRedis } from "../../test/support/redis.js";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
+const ROOT = REPO_ROOT;
 const MAIN = "dist/service/src/main.js";
 const REGISTER = "./dist/service/src/telemetry/register.js";
 

@@ -6,9 +6,9 @@ import {
 } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import { parseAllDocuments } from "yaml";
 import { CHART_DIR } from "../../infra/src/helm/chart-files.js";
-import { REPO_ROOT } from "../../infra/src/paths.js";
-import { readPins } from "../../infra/src/pins.js";
-import { findBinary } from "../support/binaries.js";
+import { findBinary } from "../../lib/harness/binaries.js";
+import { readPins } from "../../lib/pins.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 import { run } from "../support/exec.js";
 
 /** Rendering and validating the Helm chart with the pinned helm, kubeconform and schemas. */

@@ -5,11 +5,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { DATASOURCE, JOBS } from "../../infra/src/contract.js";
-import { parseDuration } from "../../infra/src/duration.js";
 import { CHART_DIR, CHART_PATHS } from "../../infra/src/helm/chart-files.js";
 import { buildOutputs, OUTPUT_PATHS } from "../../infra/src/outputs.js";
-import { REPO_ROOT } from "../../infra/src/paths.js";
-import { findBinary } from "../support/binaries.js";
+import { parseDuration } from "../../lib/contract/duration.js";
+import { findBinary } from "../../lib/harness/binaries.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 import { run } from "../support/exec.js";
 import {
   CHART,

@@ -3,9 +3,9 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findBinary } from "../support/binaries.js";
-import { type Daemon, httpOk, startDaemon } from "../support/daemon.js";
-import { getFreePort, waitFor } from "../support/ports.js";
+import { findBinary } from "../../lib/harness/binaries.js";
+import { type Daemon, httpOk, startDaemon } from "../../lib/harness/daemon.js";
+import { getFreePort, waitFor } from "../../lib/harness/ports.js";
 import { type Manifest, only, render } from "./chart.js";
 
 /**

@@ -13,12 +13,12 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../infra/src/paths.js";
-import { COMPOSE_DRILL_NAMES, DRILL_NAMES, type DrillName } from "../../scripts/drills/drill.js";
-import { timelineText, writeReports } from "../../scripts/drills/report.js";
-import type { DrillResult } from "../../scripts/drills/runner.js";
-import { DrillSession } from "../../scripts/drills/session.js";
-import { dockerEngineAnswers, type ProviderName } from "../../scripts/stack/index.js";
+import { COMPOSE_DRILL_NAMES, DRILL_NAMES, type DrillName } from "../../infra/drills/drill.js";
+import { timelineText, writeReports } from "../../infra/drills/report.js";
+import type { DrillResult } from "../../infra/drills/runner.js";
+import { DrillSession } from "../../infra/drills/session.js";
+import { dockerEngineAnswers, type ProviderName } from "../../lib/harness/stack/index.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 
 const ENABLED = process.env.DRILLS === "1";
 const ENGINE = ENABLED && (await dockerEngineAnswers());

@@ -2,7 +2,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AlertObserver, type Delivery } from "../../scripts/drills/observer.js";
+import { AlertObserver, type Delivery } from "../../infra/drills/observer.js";
 
 const RESTORED = 10_000;
 const delivery = (status: Delivery["status"], at: number): Delivery => ({

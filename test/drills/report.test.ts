@@ -2,11 +2,11 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../infra/src/paths.js";
-import type { LoadSample } from "../../scripts/drills/load.js";
-import { percentile, phaseStats, statsByType } from "../../scripts/drills/load-stats.js";
-import { milestones, relative, renderMarkdown, renderSummary } from "../../scripts/drills/report.js";
-import type { DrillResult } from "../../scripts/drills/runner.js";
+import type { LoadSample } from "../../infra/drills/load.js";
+import { percentile, phaseStats, statsByType } from "../../infra/drills/load-stats.js";
+import { milestones, relative, renderMarkdown, renderSummary } from "../../infra/drills/report.js";
+import type { DrillResult } from "../../infra/drills/runner.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
 const s = (sec: number) => T0 + sec * 1000;

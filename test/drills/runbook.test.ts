@@ -7,13 +7,13 @@ import { access, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { DRILLS, NOT_DRILLED, rehearsals, SELF_MONITORING_PROOF } from "../../infra/drills/catalog.js";
+import { DRILL_NAMES } from "../../infra/drills/drill.js";
+import { coldStartTargets, parseLatencyTable } from "../../infra/drills/runbook-targets.js";
 import { DEFAULT_PARAMS } from "../../infra/src/params.js";
-import { REPO_ROOT } from "../../infra/src/paths.js";
 import { allAlerts, ruleSet } from "../../infra/src/rules/index.js";
 import { RUNBOOK_PATH } from "../../infra/src/runbook.js";
-import { DRILLS, NOT_DRILLED, rehearsals, SELF_MONITORING_PROOF } from "../../scripts/drills/catalog.js";
-import { DRILL_NAMES } from "../../scripts/drills/drill.js";
-import { coldStartTargets, parseLatencyTable } from "../../scripts/drills/runbook-targets.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 
 const runbook = () => readFile(path.join(REPO_ROOT, RUNBOOK_PATH), "utf8");
 const alerts = allAlerts(ruleSet(DEFAULT_PARAMS)).map((a) => a.alert);

@@ -1,5 +1,5 @@
 /**
- * The drills' time-scaled rules (scripts/drills/time-scale.ts) are the production rules on a
+ * The drills' time-scaled rules (infra/drills/time-scale.ts) are the production rules on a
  * faster clock and nothing else: same alerts, labels, annotations, thresholds and PromQL
  * structure; every window and `for` multiplied by the factor; every window still spans
  * enough scrapes for rate() to be meaningful.
@@ -9,10 +9,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { parseDuration } from "../../infra/src/duration.js";
+import {
+  DRILL_EVALUATION_INTERVAL,
+  DRILL_SCRAPE_INTERVAL,
+  DRILL_TIME_FACTOR,
+  drillParams,
+  MIN_SCRAPES_PER_WINDOW,
+  writeDrillRules,
+} from "../../infra/drills/time-scale.js";
 import { OUTPUT_PATHS } from "../../infra/src/outputs.js";
 import { DEFAULT_PARAMS } from "../../infra/src/params.js";
-import { REPO_ROOT } from "../../infra/src/paths.js";
 import {
   alertAnnotations,
   alertStaticLabels,
@@ -21,15 +27,9 @@ import {
   ruleSet,
 } from "../../infra/src/rules/index.js";
 import { WATCHDOG_ALERT } from "../../infra/src/rules/self-monitoring.js";
-import {
-  DRILL_EVALUATION_INTERVAL,
-  DRILL_SCRAPE_INTERVAL,
-  DRILL_TIME_FACTOR,
-  drillParams,
-  MIN_SCRAPES_PER_WINDOW,
-  writeDrillRules,
-} from "../../scripts/drills/time-scale.js";
-import { findBinary } from "../support/binaries.js";
+import { parseDuration } from "../../lib/contract/duration.js";
+import { findBinary } from "../../lib/harness/binaries.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 import { run } from "../support/exec.js";
 
 const production = ruleSet(DEFAULT_PARAMS);

@@ -1,7 +1,7 @@
 /** The rules by which a drill passes or fails, on made-up observations (no stack). */
 import { describe, expect, it } from "vitest";
-import type { Delivery } from "../../scripts/drills/observer.js";
-import { judge, type VerdictInput } from "../../scripts/drills/verdict.js";
+import type { Delivery } from "../../infra/drills/observer.js";
+import { judge, type VerdictInput } from "../../infra/drills/verdict.js";
 
 const T0 = 1_000_000;
 const at = (s: number) => T0 + s * 1000;

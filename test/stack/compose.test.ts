@@ -3,10 +3,10 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { REPO_ROOT } from "../../infra/src/paths.js";
-import { readPins } from "../../infra/src/pins.js";
+import { findBinary } from "../../lib/harness/binaries.js";
+import { readPins } from "../../lib/pins.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 import { SHIPPED_RUNTIME_ENV } from "../../loadtest/src/selfhost.js";
-import { findBinary } from "../support/binaries.js";
 
 /**
  * Static checks of docker-compose.yml with the Compose v2 plugin, which validates and

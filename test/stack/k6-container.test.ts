@@ -14,11 +14,11 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { REPO_ROOT } from "../../infra/src/paths.js";
-import { readPins } from "../../infra/src/pins.js";
+import { defaultComposeEnvFile } from "../../lib/harness/stack/containers.js";
+import { dockerEngineAnswers } from "../../lib/harness/stack/index.js";
+import { readPins } from "../../lib/pins.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 import { bundleK6Script, STANDIN_RUNNER } from "../../loadtest/test/k6-standin.js";
-import { defaultComposeEnvFile } from "../../scripts/stack/containers.js";
-import { dockerEngineAnswers } from "../../scripts/stack/index.js";
 
 const ENGINE = await dockerEngineAnswers();
 if (!ENGINE) console.warn("k6 container test SKIPPED: no Docker engine answers on this machine");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseProvider, dockerEngineAnswers, startStack } from "../../scripts/stack/index.js";
+import { chooseProvider, dockerEngineAnswers, startStack } from "../../lib/harness/stack/index.js";
 
 describe("stack provider selection", () => {
   it("picks containers when an engine answers and native when none does", async () => {

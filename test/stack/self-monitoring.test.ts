@@ -10,20 +10,20 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseDuration } from "../../infra/src/duration.js";
-import { allAlerts, ruleSet } from "../../infra/src/rules/index.js";
-import { WATCHDOG_ALERT } from "../../infra/src/rules/self-monitoring.js";
 import {
   DRILL_ALERTMANAGER_TIMINGS,
   DRILL_EVALUATION_INTERVAL,
   DRILL_SCRAPE_INTERVAL,
   drillParams,
   writeDrillRules,
-} from "../../scripts/drills/time-scale.js";
-import { type Stack, startStack } from "../../scripts/stack/index.js";
-import { DEFAULT_PORTS } from "../../scripts/stack/types.js";
-import { waitFor } from "../support/ports.js";
-import { prometheusAlerts } from "../support/prometheus-api.js";
+} from "../../infra/drills/time-scale.js";
+import { allAlerts, ruleSet } from "../../infra/src/rules/index.js";
+import { WATCHDOG_ALERT } from "../../infra/src/rules/self-monitoring.js";
+import { parseDuration } from "../../lib/contract/duration.js";
+import { waitFor } from "../../lib/harness/ports.js";
+import { prometheusAlerts } from "../../lib/harness/prometheus-api.js";
+import { type Stack, startStack } from "../../lib/harness/stack/index.js";
+import { DEFAULT_PORTS } from "../../lib/harness/stack/types.js";
 
 const NOTIFICATION_ALERT = "PrometheusErrorSendingAlertsToAnyAlertmanager";
 const params = drillParams();

@@ -6,15 +6,20 @@ import { stringify } from "yaml";
 import { JOBS } from "../../infra/src/contract.js";
 import { OUTPUT_PATHS } from "../../infra/src/outputs.js";
 import { DEFAULT_PARAMS } from "../../infra/src/params.js";
-import { REPO_ROOT } from "../../infra/src/paths.js";
 import { allRecordingRules, ruleSet } from "../../infra/src/rules/index.js";
 import { allPanels, loadDashboard, substituteVariables } from "../../infra/test/dashboard-queries.js";
+import { waitFor } from "../../lib/harness/ports.js";
+import { activeTargets, instantQuery } from "../../lib/harness/prometheus-api.js";
+import {
+  dockerEngineAnswers,
+  type ProviderName,
+  type Stack,
+  startStack,
+} from "../../lib/harness/stack/index.js";
+import { DEFAULT_PORTS } from "../../lib/harness/stack/types.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 import { runAutocannon } from "../../loadtest/src/engine-autocannon.js";
 import { getProfile } from "../../loadtest/src/workload.js";
-import { dockerEngineAnswers, type ProviderName, type Stack, startStack } from "../../scripts/stack/index.js";
-import { DEFAULT_PORTS } from "../../scripts/stack/types.js";
-import { waitFor } from "../support/ports.js";
-import { activeTargets, instantQuery } from "../support/prometheus-api.js";
 
 /**
  * The whole stack, as users run it, under a short load: every target up, every recording

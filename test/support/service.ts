@@ -1,9 +1,9 @@
 import { Writable } from "node:stream";
+import { waitFor } from "../../lib/harness/ports.js";
+import { type RedisProcess, startRedis } from "../../lib/harness/redis.js";
 import { loadConfig } from "../../service/src/config.js";
 import { createLogger } from "../../service/src/logger.js";
 import { type RunningService, startService } from "../../service/src/service.js";
-import { waitFor } from "./ports.js";
-import { type RedisProcess, startRedis } from "./redis.js";
 
 export interface TestService {
   readonly service: RunningService;

@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from "../duration.js";
+import { formatDuration, parseDuration } from "../../../lib/contract/duration.js";
 import type { RuleParams } from "../params.js";
 import { alertAnnotations, alertStaticLabels } from "../rules/index.js";
 import type { AlertRule } from "../rules/types.js";

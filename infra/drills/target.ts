@@ -10,10 +10,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { DEFAULT_PARAMS, type RuleParams } from "../../infra/src/params.js";
-import { REPO_ROOT } from "../../infra/src/paths.js";
-import { type ComponentName, type ProviderName, startStack } from "../stack/index.js";
-import { DEFAULT_PORTS } from "../stack/types.js";
+import { type ComponentName, type ProviderName, startStack } from "../../lib/harness/stack/index.js";
+import { DEFAULT_PORTS } from "../../lib/harness/stack/types.js";
+import { REPO_ROOT } from "../../lib/repo.js";
+import { DEFAULT_PARAMS, type RuleParams } from "../src/params.js";
 import { FaultsClient } from "./faults-client.js";
 import { composeRedisControl, type RedisControl, redisClientControl } from "./redis-control.js";
 import {

@@ -1,12 +1,12 @@
 /** Small helpers the drills share. */
 
-import { markdownTable } from "../../../infra/src/docs/runbook-sections.js";
 import {
   LANGUAGES,
   PATTERN_NAMES,
   type ResourceType,
   TEMPLATE_TYPES,
 } from "../../../loadtest/src/workload.js";
+import { markdownTable } from "../../src/docs/runbook-sections.js";
 import type { DrillContext } from "../drill.js";
 import { failureReasons, phaseStats } from "../load-stats.js";
 

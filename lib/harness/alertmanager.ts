@@ -10,9 +10,9 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
-import { type AlertmanagerRewrite, rewriteAlertmanagerConfig } from "../../infra/src/native-config.js";
-import { CONFIG_PATHS } from "../../infra/src/paths.js";
+import { CONFIG_PATHS } from "../repo.js";
 import { findBinary } from "./binaries.js";
+import { type AlertmanagerRewrite, rewriteAlertmanagerConfig } from "./config-rewrite.js";
 import { httpOk, startDaemonIn } from "./daemon.js";
 import { getFreePort } from "./ports.js";
 

@@ -3,10 +3,10 @@
  * guessed: a drill on the time-scaled rules waits seconds, the same drill against a compose
  * stack with production rules waits the minutes those rules take.
  */
-import { parseDuration } from "../../infra/src/duration.js";
-import type { RuleParams } from "../../infra/src/params.js";
-import { allAlerts, ruleSet } from "../../infra/src/rules/index.js";
-import type { AlertRule } from "../../infra/src/rules/types.js";
+import { parseDuration } from "../../lib/contract/duration.js";
+import type { RuleParams } from "../src/params.js";
+import { allAlerts, ruleSet } from "../src/rules/index.js";
+import type { AlertRule } from "../src/rules/types.js";
 import type { NotifyTimings } from "./time-scale.js";
 
 /** Headroom for process start-up, a slow scrape, a busy CI machine. */

@@ -4,7 +4,7 @@
  * stays as committed. Pure functions over parsed YAML, so callers decide where files go.
  */
 import path from "node:path";
-import { parseDuration } from "./duration.js";
+import { parseDuration } from "../contract/duration.js";
 
 type YamlMap = Record<string, unknown>;
 

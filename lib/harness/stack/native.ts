@@ -1,14 +1,14 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { JOBS } from "../../infra/src/contract.js";
-import { REPO_ROOT } from "../../infra/src/paths.js";
-import { type AlertmanagerProcess, startAlertmanager } from "../../test/support/alertmanager.js";
-import { type Daemon, httpOk, startDaemon } from "../../test/support/daemon.js";
-import { getFreePort } from "../../test/support/ports.js";
-import { type PrometheusProcess, startPrometheus } from "../../test/support/prometheus.js";
-import { type ConfiguredRedis, startConfiguredRedis } from "../../test/support/redis-config.js";
-import { type RedisExporterProcess, startRedisExporter } from "../../test/support/redis-exporter.js";
+import { JOBS } from "../../../infra/src/contract.js";
+import { REPO_ROOT } from "../../repo.js";
+import { type AlertmanagerProcess, startAlertmanager } from "../alertmanager.js";
+import { type Daemon, httpOk, startDaemon } from "../daemon.js";
+import { getFreePort } from "../ports.js";
+import { type PrometheusProcess, startPrometheus } from "../prometheus.js";
+import { type ConfiguredRedis, startConfiguredRedis } from "../redis-config.js";
+import { type RedisExporterProcess, startRedisExporter } from "../redis-exporter.js";
 import {
   type ComponentName,
   DEFAULT_PORTS,

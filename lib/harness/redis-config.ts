@@ -5,7 +5,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { CONFIG_PATHS } from "../../infra/src/paths.js";
+import { CONFIG_PATHS } from "../repo.js";
 import { startDaemonIn } from "./daemon.js";
 import { getFreePort } from "./ports.js";
 import { redisAnswers } from "./redis.js";

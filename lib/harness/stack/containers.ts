@@ -15,9 +15,9 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { DockerComposeEnvironment, Wait } from "testcontainers";
 import { parse, stringify } from "yaml";
-import { rewriteAlertmanagerConfig, rewritePrometheusConfig } from "../../infra/src/native-config.js";
-import { CONFIG_PATHS, REPO_ROOT } from "../../infra/src/paths.js";
-import { getFreePort } from "../../test/support/ports.js";
+import { CONFIG_PATHS, REPO_ROOT } from "../../repo.js";
+import { rewriteAlertmanagerConfig, rewritePrometheusConfig } from "../config-rewrite.js";
+import { getFreePort } from "../ports.js";
 import {
   type ComponentName,
   DEFAULT_PORTS,

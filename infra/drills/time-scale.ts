@@ -8,11 +8,11 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
-import { SCRAPE_INTERVAL } from "../../infra/src/contract.js";
-import { parseDuration } from "../../infra/src/duration.js";
-import { ruleFiles } from "../../infra/src/outputs.js";
-import { DEFAULT_PARAMS, type RuleParams, scaleParams } from "../../infra/src/params.js";
-import { CONFIG_PATHS } from "../../infra/src/paths.js";
+import { parseDuration } from "../../lib/contract/duration.js";
+import { CONFIG_PATHS } from "../../lib/repo.js";
+import { SCRAPE_INTERVAL } from "../src/contract.js";
+import { ruleFiles } from "../src/outputs.js";
+import { DEFAULT_PARAMS, type RuleParams, scaleParams } from "../src/params.js";
 
 /**
  * 1/60: the runbook's 5m rate windows become 5s, five scrapes at the 1 s scrape interval

@@ -1,6 +1,6 @@
 /** What a drill is: a fault, the alerts it must (and must not) cause, and what users see. */
-import type { RecordingNames } from "../../infra/src/rules/recording.js";
-import { WATCHDOG_ALERT } from "../../infra/src/rules/self-monitoring.js";
+import type { RecordingNames } from "../src/rules/recording.js";
+import { WATCHDOG_ALERT } from "../src/rules/self-monitoring.js";
 import type { BackgroundLoad } from "./load.js";
 import type { AlertObserver } from "./observer.js";
 import type { DrillTarget } from "./target.js";

@@ -15,7 +15,7 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT } from "../../infra/src/paths.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 import { DRILL_NAMES, type DrillName, isDrillName } from "./drill.js";
 import { timelineText, writeReports } from "./report.js";
 import { runSession } from "./session.js";

@@ -1,6 +1,6 @@
 /**
  * Runs the real `prometheus` binary with the project's prometheus.yml, its compose targets
- * rewritten to loopback addresses (infra/src/native-config.ts), in a throw-away directory.
+ * rewritten to loopback addresses (lib/harness/config-rewrite.ts), in a throw-away directory.
  *
  *   const prom = await startPrometheus({
  *     scrapeTargets: { "mcp-resource-service": "127.0.0.1:41234", redis: exporter.address },
@@ -18,9 +18,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { JOBS, PROMETHEUS_FEATURE_FLAGS } from "../../infra/src/contract.js";
-import { rewritePrometheusConfig } from "../../infra/src/native-config.js";
-import { CONFIG_PATHS } from "../../infra/src/paths.js";
+import { CONFIG_PATHS } from "../repo.js";
 import { findBinary } from "./binaries.js";
+import { rewritePrometheusConfig } from "./config-rewrite.js";
 import { httpOk, startDaemonIn } from "./daemon.js";
 import { getFreePort } from "./ports.js";
 

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT } from "../../infra/src/paths.js";
+import { REPO_ROOT } from "../repo.js";
 
 /**
  * Where scripts/install/go-tools.sh links the programs it builds at the versions of .env

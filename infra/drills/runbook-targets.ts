@@ -4,9 +4,9 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { REPO_ROOT } from "../../infra/src/paths.js";
-import { RUNBOOK_PATH } from "../../infra/src/runbook.js";
+import { REPO_ROOT } from "../../lib/repo.js";
 import type { ResourceType } from "../../loadtest/src/workload.js";
+import { RUNBOOK_PATH } from "../src/runbook.js";
 
 export type TableRow = ResourceType | "combined";
 

@@ -2,8 +2,8 @@
  * Several drills in a row on one stack under one background load: the stack starts once
  * (the slow part), and each drill resets alerting state before its own baseline.
  */
-import { waitFor } from "../../test/support/ports.js";
-import type { ProviderName } from "../stack/index.js";
+import { waitFor } from "../../lib/harness/ports.js";
+import type { ProviderName } from "../../lib/harness/stack/index.js";
 import { DRILLS } from "./catalog.js";
 import type { DrillName } from "./drill.js";
 import { BackgroundLoad } from "./load.js";

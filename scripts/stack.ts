@@ -5,11 +5,11 @@
  * STACK_ALERTMANAGER_PORT, STACK_REDIS_EXPORTER_PORT, STACK_ALERT_WEBHOOK_PORT; 0 = free).
  */
 import { spawn } from "node:child_process";
-import { REPO_ROOT } from "../../infra/src/paths.js";
-import { defaultComposeEnvFile } from "./containers.js";
-import { chooseProvider } from "./index.js";
-import { startNativeStack } from "./native.js";
-import { STACK_PORT_VARIABLES, type StackPorts, type StackUrls } from "./types.js";
+import { defaultComposeEnvFile } from "../lib/harness/stack/containers.js";
+import { chooseProvider } from "../lib/harness/stack/index.js";
+import { startNativeStack } from "../lib/harness/stack/native.js";
+import { STACK_PORT_VARIABLES, type StackPorts, type StackUrls } from "../lib/harness/stack/types.js";
+import { REPO_ROOT } from "../lib/repo.js";
 
 export function portsFromEnv(env: NodeJS.ProcessEnv): Partial<StackPorts> {
   const ports: Partial<StackPorts> = {};

@@ -3,10 +3,10 @@
  * expected alerts at the webhook (and the inhibited ones at Alertmanager), check what users
  * see, restore, wait for recovery and resolution, then judge what was delivered.
  */
-import { parseDuration } from "../../infra/src/duration.js";
-import { allAlerts, ruleSet } from "../../infra/src/rules/index.js";
-import { waitFor } from "../../test/support/ports.js";
-import { activeTargets, instantQuery } from "../../test/support/prometheus-api.js";
+import { parseDuration } from "../../lib/contract/duration.js";
+import { waitFor } from "../../lib/harness/ports.js";
+import { activeTargets, instantQuery } from "../../lib/harness/prometheus-api.js";
+import { allAlerts, ruleSet } from "../src/rules/index.js";
 import { type AlertTiming, alertTimings } from "./deadlines.js";
 import type { Check, Drill, DrillContext } from "./drill.js";
 import type { BackgroundLoad } from "./load.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT } from "./paths.js";
+import { REPO_ROOT } from "./repo.js";
 
 /**
  * The version pins of .env as docker compose and scripts/install/lib.sh read them: NAME=value
