@@ -1,7 +1,7 @@
 import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../lib/harness/ports.js";
 import { sampleValue, scrape } from "../../test/support/exposition.js";
-import { waitFor } from "../../test/support/ports.js";
 import { startTestService, type TestService } from "../../test/support/service.js";
 import { type LocalDropReason, LocalTier } from "../src/local-tier.js";
 import type { BodyEntry } from "../src/resource-cache.js";

@@ -6,9 +6,9 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../lib/harness/ports.js";
+import { type RedisProcess, startRedis } from "../../lib/harness/redis.js";
 import { type Exposition, sampleValue, scrape } from "../../test/support/exposition.js";
-import { waitFor } from "../../test/support/ports.js";
-import { type RedisProcess, startRedis } from "../../test/support/redis.js";
 import { startTestService, type TestService } from "../../test/support/service.js";
 import {
   isMcpReadSuccess,

@@ -4,8 +4,8 @@
  * else does, base units), default Node metrics included.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readPins } from "../../infra/src/pins.js";
-import { findBinary } from "../../test/support/binaries.js";
+import { findBinary } from "../../lib/harness/binaries.js";
+import { readPins } from "../../lib/pins.js";
 import { run } from "../../test/support/exec.js";
 import { parseExposition } from "../../test/support/exposition.js";
 import { startTestService, type TestService } from "../../test/support/service.js";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../lib/harness/ports.js";
 import { sampleValue, scrape } from "../../test/support/exposition.js";
-import { waitFor } from "../../test/support/ports.js";
 import { startTestService, type TestService } from "../../test/support/service.js";
 
 const ROUTES = [

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
-import { getFreePort, waitFor } from "../../test/support/ports.js";
+import { getFreePort, waitFor } from "../../lib/harness/ports.js";
 
 /** Helpers of the tracing tests: a real OTLP/HTTP JSON receiver, the service as a process, exemplars. */
 

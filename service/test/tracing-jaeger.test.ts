@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getFreePort } from "../../test/support/ports.js";
-import { type RedisProcess, startRedis } from "../../test/support/redis.js";
+import { getFreePort } from "../../lib/harness/ports.js";
+import { type RedisProcess, startRedis } from "../../lib/harness/redis.js";
 import {
   newTraceparent,
   OPENMETRICS_ACCEPT,

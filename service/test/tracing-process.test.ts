@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RedisProcess, startRedis } from "../../test/support/redis.js";
+import { type RedisProcess, startRedis } from "../../lib/harness/redis.js";
 import {
   type ExportedSpan,
   newTraceparent,

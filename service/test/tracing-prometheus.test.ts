@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findBinary } from "../../test/support/binaries.js";
-import { getFreePort } from "../../test/support/ports.js";
-import { type RedisProcess, startRedis } from "../../test/support/redis.js";
+import { findBinary } from "../../lib/harness/binaries.js";
+import { getFreePort } from "../../lib/harness/ports.js";
+import { type RedisProcess, startRedis } from "../../lib/harness/redis.js";
 import {
   newTraceparent,
   type OtlpReceiver,
