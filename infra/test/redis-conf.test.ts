@@ -1,12 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ConfiguredRedis, REDIS_CONFIG, startConfiguredRedis } from "../../lib/harness/redis-config.js";
+import { type RedisProcess, startRedis } from "../../lib/harness/redis.js";
+import { CONFIG_PATHS } from "../../lib/repo.js";
 import { run } from "../../test/support/exec.js";
 
 describe("infra/redis/redis.conf", () => {
-  let redis: ConfiguredRedis;
+  let redis: RedisProcess;
   beforeAll(async () => {
-    redis = await startConfiguredRedis();
+    redis = await startRedis({ projectConfig: true });
   });
   afterAll(async () => {
     await redis?.stop();
@@ -28,7 +29,7 @@ describe("infra/redis/redis.conf", () => {
   });
 
   it("gives every setting a one-line why", async () => {
-    const lines = (await readFile(REDIS_CONFIG, "utf8")).split("\n");
+    const lines = (await readFile(CONFIG_PATHS.redis, "utf8")).split("\n");
     const directives = lines.map((line, i) => ({ line, i })).filter(({ line }) => /^[a-z]/.test(line));
     expect(directives.length).toBeGreaterThan(10);
     for (const { line, i } of directives) expect(lines[i - 1], line).toMatch(/^# \S/);

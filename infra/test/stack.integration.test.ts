@@ -12,7 +12,7 @@ import {
   ruleStatuses,
   type Sample,
 } from "../../lib/harness/prometheus-api.js";
-import { type ConfiguredRedis, startConfiguredRedis } from "../../lib/harness/redis-config.js";
+import { type RedisProcess, startRedis } from "../../lib/harness/redis.js";
 import { type RedisExporterProcess, startRedisExporter } from "../../lib/harness/redis-exporter.js";
 import { loadConfig } from "../../service/src/config.js";
 import { createLogger } from "../../service/src/logger.js";
@@ -50,7 +50,7 @@ const RESOURCE_PATHS = [
 
 describe("Prometheus with the project's config against the running stack", () => {
   let contentDir: string;
-  let redis: ConfiguredRedis;
+  let redis: RedisProcess;
   let service: RunningService;
   let exporter: RedisExporterProcess;
   let alertmanager: AlertmanagerProcess;
@@ -61,7 +61,7 @@ describe("Prometheus with the project's config against the running stack", () =>
   beforeAll(async () => {
     contentDir = await mkdtemp(path.join(tmpdir(), "stack-content-"));
     await writeContent(contentDir);
-    redis = await startConfiguredRedis();
+    redis = await startRedis({ projectConfig: true });
     service = await startService(
       loadConfig({
         PORT: "0",

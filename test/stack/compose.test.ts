@@ -4,9 +4,9 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { findBinary } from "../../lib/harness/binaries.js";
+import { SHIPPED_RUNTIME_ENV } from "../../lib/harness/service.js";
 import { readPins } from "../../lib/pins.js";
 import { REPO_ROOT } from "../../lib/repo.js";
-import { SHIPPED_RUNTIME_ENV } from "../../loadtest/src/selfhost.js";
 
 /**
  * Static checks of docker-compose.yml with the Compose v2 plugin, which validates and

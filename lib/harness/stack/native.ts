@@ -7,8 +7,9 @@ import { type AlertmanagerProcess, startAlertmanager } from "../alertmanager.js"
 import { type Daemon, httpOk, startDaemon } from "../daemon.js";
 import { getFreePort } from "../ports.js";
 import { type PrometheusProcess, startPrometheus } from "../prometheus.js";
-import { type ConfiguredRedis, startConfiguredRedis } from "../redis-config.js";
+import { type RedisProcess, startRedis } from "../redis.js";
 import { type RedisExporterProcess, startRedisExporter } from "../redis-exporter.js";
+import { type ServiceProcess, startServiceProcess } from "../service.js";
 import {
   type ComponentName,
   DEFAULT_PORTS,
@@ -17,9 +18,7 @@ import {
   type StackPorts,
 } from "./types.js";
 
-const SERVICE_ENTRY = path.join(REPO_ROOT, "dist/service/src/main.js");
 const WEBHOOK_ENTRY = path.join(REPO_ROOT, "infra/alert-webhook/server.mjs");
-const TRACING_HOOK = path.join(REPO_ROOT, "dist/service/src/telemetry/register.js");
 const JAEGER_CONFIG = path.join(REPO_ROOT, "infra/jaeger/config.yaml");
 
 /** Builds Jaeger once (cached machine-wide) and returns its path. */
@@ -33,14 +32,6 @@ interface Stoppable {
   /** The component's process, where the starter exposes it (freezing needs it). */
   readonly pid?: number | undefined;
   stop(): Promise<void>;
-}
-
-/** Compiles the service once per process, so the stack runs what `npm start` runs. */
-let built = false;
-function buildService(): void {
-  if (built) return;
-  execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: REPO_ROOT, stdio: "inherit" });
-  built = true;
 }
 
 async function resolvePorts(requested: Partial<StackPorts> = {}): Promise<StackPorts> {
@@ -58,7 +49,6 @@ async function resolvePorts(requested: Partial<StackPorts> = {}): Promise<StackP
  * loopback ports. Components start in dependency order and each waits until healthy.
  */
 export async function startNativeStack(options: StackOptions = {}): Promise<Stack> {
-  buildService();
   const ports = await resolvePorts(options.ports);
   const logDir = options.logDir ?? path.join(REPO_ROOT, ".stack/logs");
   mkdirSync(logDir, { recursive: true });
@@ -74,27 +64,20 @@ export async function startNativeStack(options: StackOptions = {}): Promise<Stac
   };
 
   const starters: Record<ComponentName, () => Promise<Stoppable>> = {
-    redis: (): Promise<ConfiguredRedis> => startConfiguredRedis(undefined, ports.redis),
+    redis: (): Promise<RedisProcess> => startRedis({ projectConfig: true, port: ports.redis }),
     "redis-exporter": (): Promise<RedisExporterProcess> =>
       startRedisExporter(urls.redis, ports.redisExporter),
-    service: (): Promise<Daemon> =>
-      startDaemon({
-        name: "mcp-resource-service",
-        command: process.execPath,
-        // As `npm start`: the tracing hook first, exporting to the stack's Jaeger.
-        args: ["--import", TRACING_HOOK, SERVICE_ENTRY],
-        cwd: REPO_ROOT,
+    service: (): Promise<ServiceProcess> =>
+      startServiceProcess({
+        redisUrl: urls.redis,
+        port: ports.service,
+        // As `npm start`: dist/ with the tracing hook, exporting to the stack's Jaeger.
         env: {
-          ...process.env,
-          PORT: String(ports.service),
-          HOST: "127.0.0.1",
-          REDIS_URL: urls.redis,
           LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
           OTEL_SERVICE_NAME: "mcp-resource-service",
           OTEL_EXPORTER_OTLP_ENDPOINT: `http://${loopback(ports.jaegerOtlpHttp)}`,
           ...options.serviceEnv,
         },
-        ready: () => httpOk(`${urls.service}/readyz`),
         logFile: path.join(logDir, "mcp-resource-service.log"),
       }),
     jaeger: (): Promise<Daemon> =>
