@@ -1,5 +1,5 @@
 /** Summaries of drill traffic: what users saw in one phase of a drill. */
-import { RESOURCE_TYPES, type ResourceType } from "../../loadtest/src/workload.js";
+import { RESOURCE_TYPES, type ResourceType } from "../../lib/contract/resource-kinds.js";
 import type { LoadSample } from "./load.js";
 
 export interface PhaseStats {

@@ -8,16 +8,12 @@
  * whatever the fault does (2 cores stay responsive at 40 req/s) and every request with its
  * timestamp, to slice "before", "during" and "after" the fault.
  */
-import {
-  checkResponse,
-  type Endpoint,
-  type ParsedBaseUrl,
-  parseBaseUrl,
-  pickRequest,
-  type Random,
-  type ResourceType,
-  seededRandom,
-} from "../../loadtest/src/workload.js";
+
+import type { ResourceType } from "../../lib/contract/resource-kinds.js";
+import type { Endpoint } from "../../lib/workload/access-pattern.js";
+import { checkResponse } from "../../lib/workload/checks.js";
+import { pickRequest, type Random, seededRandom } from "../../lib/workload/plan.js";
+import { type ParsedBaseUrl, parseBaseUrl } from "../../loadtest/src/workload/load-target.js";
 
 export interface LoadSample {
   /** Epoch ms when the request was sent. */

@@ -4,8 +4,8 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import type { ResourceType } from "../../lib/contract/resource-kinds.js";
 import { REPO_ROOT } from "../../lib/repo.js";
-import type { ResourceType } from "../../loadtest/src/workload.js";
 import { RUNBOOK_PATH } from "../src/runbook.js";
 
 export type TableRow = ResourceType | "combined";

@@ -9,8 +9,8 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
 import { parseDuration } from "../../lib/contract/duration.js";
+import { SCRAPE_INTERVAL } from "../../lib/contract/stack.js";
 import { CONFIG_PATHS } from "../../lib/repo.js";
-import { SCRAPE_INTERVAL } from "../src/contract.js";
 import { ruleFiles } from "../src/outputs.js";
 import { DEFAULT_PARAMS, type RuleParams, scaleParams } from "../src/params.js";
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { JOBS, SCRAPE_INTERVAL } from "../../lib/contract/stack.js";
 import { findBinary } from "../../lib/harness/binaries.js";
 import { REPO_ROOT } from "../../lib/repo.js";
 import { run } from "../../test/support/exec.js";
@@ -11,10 +12,8 @@ import {
   GRAFANA_DASHBOARDS_PATH,
   JAEGER_COMPOSE_URL,
   JAEGER_DATASOURCE,
-  JOBS,
   PROMETHEUS_COMPOSE_URL,
-  SCRAPE_INTERVAL,
-} from "../src/contract.js";
+} from "../src/grafana/datasources.js";
 import { OUTPUT_PATHS } from "../src/outputs.js";
 import { DEFAULT_PARAMS } from "../src/params.js";
 import { ruleSet } from "../src/rules/index.js";

@@ -2,6 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RESOURCE_TYPES } from "../../lib/contract/resource-kinds.js";
+import { JOBS } from "../../lib/contract/stack.js";
 import { type AlertmanagerProcess, startAlertmanager } from "../../lib/harness/alertmanager.js";
 import { getFreePort, waitFor } from "../../lib/harness/ports.js";
 import { type PrometheusProcess, startPrometheus } from "../../lib/harness/prometheus.js";
@@ -17,7 +19,6 @@ import { type RedisExporterProcess, startRedisExporter } from "../../lib/harness
 import { loadConfig } from "../../service/src/config.js";
 import { createLogger } from "../../service/src/logger.js";
 import { type RunningService, startService } from "../../service/src/service.js";
-import { JOBS, RESOURCE_TYPES } from "../src/contract.js";
 import { DEFAULT_PARAMS } from "../src/params.js";
 import { allRecordingRules, ruleSet } from "../src/rules/index.js";
 

@@ -37,3 +37,23 @@ export function formatDuration(ms: number): string {
 export function scaleDuration(text: string, factor: number): string {
   return formatDuration(Math.round(parseDuration(text) * factor));
 }
+
+/**
+ * A duration a person typed on a command line (`--duration 90s`): Prometheus' units, a
+ * fraction allowed ("1.5s"), and a bare number meaning seconds ("90"). In milliseconds, like
+ * parseDuration; callers that think in seconds divide.
+ */
+export function parseCliDuration(text: string): number {
+  const trimmed = text.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1_000;
+  let total = 0;
+  let consumed = "";
+  for (const [whole, count, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|d|h|m|s)/g)) {
+    total += Number(count) * UNIT_MS[unit as Unit];
+    consumed += whole;
+  }
+  if (consumed === "" || consumed !== trimmed || !(total > 0)) {
+    throw new Error(`invalid duration "${text}" (examples: 30s, 1m, 1m30s, 90)`);
+  }
+  return total;
+}

@@ -17,7 +17,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
-import { JOBS, PROMETHEUS_FEATURE_FLAGS } from "../../infra/src/contract.js";
+import { JOBS, PROMETHEUS_FEATURE_FLAGS } from "../contract/stack.js";
 import { CONFIG_PATHS } from "../repo.js";
 import { findBinary } from "./binaries.js";
 import { rewritePrometheusConfig } from "./config-rewrite.js";

@@ -23,20 +23,20 @@ import { check, fail } from "k6";
 import http from "k6/http";
 import { Rate, Trend } from "k6/metrics";
 import type { Options } from "k6/options";
+import { parseCliDuration } from "../../lib/contract/duration.ts";
+import { checkResponse } from "../../lib/workload/checks.ts";
+import { pickRequest } from "../../lib/workload/plan.ts";
 import { renderCsv, renderHtml, renderText } from "../src/report.ts";
 import {
-  checkResponse,
-  getProfile,
   K6_SUMMARY_TREND_STATS,
   type K6SummaryData,
   k6Stages,
   k6Thresholds,
-  parseBaseUrl,
-  parseDuration,
-  pickRequest,
-  resolveThresholds,
   summaryFromK6,
-} from "../src/workload.ts";
+} from "../src/workload/k6-mapping.ts";
+import { parseBaseUrl } from "../src/workload/load-target.ts";
+import { getProfile } from "../src/workload/profiles.ts";
+import { resolveThresholds } from "../src/workload/thresholds.ts";
 
 /** The compose stack's service name: reachable only inside the compose network. */
 const COMPOSE_SERVICE_HOST = "mcp-resource-service";
@@ -56,7 +56,7 @@ export function buildTest(profileName: string): K6Test {
     users: __ENV.USERS ? Number(__ENV.USERS) : base.users,
     spawnRate: __ENV.SPAWN_RATE ? Number(__ENV.SPAWN_RATE) : base.spawnRate,
   };
-  const durationSeconds = __ENV.DURATION ? parseDuration(__ENV.DURATION) : profile.durationSeconds;
+  const durationSeconds = __ENV.DURATION ? parseCliDuration(__ENV.DURATION) / 1_000 : profile.durationSeconds;
   const thresholds = resolveThresholds(profile, __ENV.GATE || "all", __ENV.THRESHOLDS);
   const allowedHosts = [COMPOSE_SERVICE_HOST].concat(
     (__ENV.ALLOWED_TARGET_HOSTS || "").split(",").filter((h) => h !== ""),

@@ -9,8 +9,8 @@
  * Prints `recording` when the first recorded request falls due, then the result as one JSON line.
  */
 import { parseArgs } from "node:util";
+import { pickRequest, seededRandom } from "../../lib/workload/plan.js";
 import { constantArrivalRate } from "./arrival-rate.js";
-import { pickRequest, seededRandom } from "./workload.js";
 
 /** The headers the workload's requests carry (as autocannon sends them). */
 export const ARRIVAL_RATE_HEADERS = { accept: "application/json", "user-agent": "mcp-loadtest-arrival-rate" };

@@ -14,23 +14,17 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { parseCliDuration } from "../../lib/contract/duration.js";
+import { RESOURCE_TYPES, type ResourceType } from "../../lib/contract/resource-kinds.js";
 import { REPO_ROOT } from "../../lib/repo.js";
+import { ENDPOINTS } from "../../lib/workload/access-pattern.js";
 import { runLoad } from "./cli.js";
 import { type HitRatios, hitRatioBetween, scrapeCacheCounters } from "./metrics-scrape.js";
 import { flushRedis, isReady, type SelfHostedStack, startSelfHostedStack } from "./selfhost.js";
-import {
-  ENDPOINTS,
-  type GroupStats,
-  getProfile,
-  OVERALL_TARGETS,
-  type Profile,
-  parseBaseUrl,
-  parseDuration,
-  RESOURCE_TYPES,
-  type ResourceType,
-  type RunSummary,
-  WARM_TARGETS,
-} from "./workload.js";
+import { parseBaseUrl } from "./workload/load-target.js";
+import { getProfile, type Profile } from "./workload/profiles.js";
+import type { GroupStats, RunSummary } from "./workload/summary.js";
+import { OVERALL_TARGETS, WARM_TARGETS } from "./workload/thresholds.js";
 
 export interface PhaseResult {
   name: "cold" | "warmup" | "warm";
@@ -588,9 +582,9 @@ async function main(argv: string[]): Promise<number> {
     values.report ?? path.join(root, "docs", "benchmarks", `baseline-${day}.md`),
   );
   const { phases } = await runBenchmark({
-    coldSeconds: parseDuration(values["cold-duration"] ?? env.BENCH_COLD_DURATION ?? "60s"),
-    warmupSeconds: parseDuration(values["warmup-duration"] ?? env.BENCH_WARMUP_DURATION ?? "30s"),
-    warmSeconds: parseDuration(values["warm-duration"] ?? env.BENCH_WARM_DURATION ?? "5m"),
+    coldSeconds: parseCliDuration(values["cold-duration"] ?? env.BENCH_COLD_DURATION ?? "60s") / 1_000,
+    warmupSeconds: parseCliDuration(values["warmup-duration"] ?? env.BENCH_WARMUP_DURATION ?? "30s") / 1_000,
+    warmSeconds: parseCliDuration(values["warm-duration"] ?? env.BENCH_WARM_DURATION ?? "5m") / 1_000,
     outDir,
     reportFile,
     ...(values["base-url"] ? { baseUrl: values["base-url"] } : {}),

@@ -15,19 +15,15 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { parseCliDuration } from "../../lib/contract/duration.js";
 import { runAutocannon } from "./engine-autocannon.js";
 import { findK6, runK6 } from "./engine-k6.js";
 import { renderCsv, renderHistoryCsv, renderHtml, renderText } from "./report.js";
 import { isReady, type SelfHostedStack, startSelfHostedStack } from "./selfhost.js";
-import {
-  GATES,
-  getProfile,
-  type Profile,
-  parseBaseUrl,
-  parseDuration,
-  type RunSummary,
-  resolveThresholds,
-} from "./workload.js";
+import { parseBaseUrl } from "./workload/load-target.js";
+import { getProfile, type Profile } from "./workload/profiles.js";
+import type { RunSummary } from "./workload/summary.js";
+import { GATES, resolveThresholds } from "./workload/thresholds.js";
 
 export type EngineName = "autocannon" | "k6";
 
@@ -217,7 +213,7 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     const durationText = values.duration ?? env.DURATION;
-    const durationSeconds = durationText ? parseDuration(durationText) : profile.durationSeconds;
+    const durationSeconds = durationText ? parseCliDuration(durationText) / 1_000 : profile.durationSeconds;
     const thresholdOverrides = [env.PERF_THRESHOLDS ?? "", ...(values.threshold ?? [])]
       .filter(Boolean)
       .join(",");

@@ -9,10 +9,12 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "../../lib/repo.js";
+import { LANGUAGES, PATTERN_NAMES, TEMPLATE_TYPES } from "../../lib/workload/catalogue.js";
 import type { ArrivalRateResult } from "./arrival-rate.js";
 import type { BaselineKind, CapturedResponse } from "./compare-server.js";
 import { runAutocannon } from "./engine-autocannon.js";
-import { LANGUAGES, PATTERN_NAMES, PROFILES, type Profile, round, TEMPLATE_TYPES } from "./workload.js";
+import { PROFILES, type Profile } from "./workload/profiles.js";
+import { round } from "./workload/summary.js";
 
 /** The headers autocannon sends for the workload; the capture sends the same ones. */
 export const REQUEST_HEADERS = { accept: "application/json", "user-agent": "mcp-loadtest-autocannon" };

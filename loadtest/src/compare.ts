@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { parseCliDuration } from "../../lib/contract/duration.js";
 import { REPO_ROOT } from "../../lib/repo.js";
 import {
   type CompareResult,
@@ -36,7 +37,7 @@ import {
   startBaseline,
 } from "./compare-runs.js";
 import { redisCommand, startSelfHostedStack } from "./selfhost.js";
-import { parseDuration, round } from "./workload.js";
+import { round } from "./workload/summary.js";
 
 export interface CompareOptions {
   durationSeconds: number;
@@ -261,7 +262,7 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const root = REPO_ROOT;
   const { report } = await runCompare({
-    durationSeconds: parseDuration(values.duration),
+    durationSeconds: parseCliDuration(values.duration) / 1_000,
     rate,
     outDir: values["out-dir"] ?? path.join(root, "docs", "benchmarks"),
     resultsDir: values["results-dir"] ?? path.join(root, "perf-results", `compare-${stamp}`),

@@ -16,27 +16,21 @@
  */
 import autocannon from "autocannon";
 import * as hdr from "hdr-histogram-js";
+import { RESOURCE_TYPES, type ResourceType } from "../../lib/contract/resource-kinds.js";
+import { ENDPOINTS, type Endpoint } from "../../lib/workload/access-pattern.js";
+import { checkResponse } from "../../lib/workload/checks.js";
+import { type PlannedRequest, pickRequest, type Random, seededRandom } from "../../lib/workload/plan.js";
+import { parseBaseUrl } from "./workload/load-target.js";
+import { type Profile, rampSteps } from "./workload/profiles.js";
 import {
-  checkResponse,
-  ENDPOINTS,
-  type Endpoint,
   emptyStats,
   evaluateThresholds,
   type GroupStats,
-  type PlannedRequest,
-  type Profile,
-  parseBaseUrl,
-  pickRequest,
-  type Random,
-  RESOURCE_TYPES,
-  type ResourceType,
   type RunSummary,
-  rampSteps,
   round,
-  seededRandom,
-  type Threshold,
   type TimelinePoint,
-} from "./workload.js";
+} from "./workload/summary.js";
+import type { Threshold } from "./workload/thresholds.js";
 
 export interface AutocannonRunOptions {
   baseUrl: string;

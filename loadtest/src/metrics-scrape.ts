@@ -2,7 +2,7 @@
  * Reads the service's own cache counters from /metrics (Prometheus text exposition), so
  * reports carry the server's hit ratio, not one inferred by the client.
  */
-import type { ResourceType } from "./workload.js";
+import type { ResourceType } from "../../lib/contract/resource-kinds.js";
 
 const TYPES: readonly ResourceType[] = ["sdlc", "patterns", "templates"];
 

@@ -14,11 +14,12 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { parseCliDuration } from "../../lib/contract/duration.js";
 import { REPO_ROOT } from "../../lib/repo.js";
 import { runLoad } from "./cli.js";
 import { type CpuProfile, renderFlameGraphHtml, renderFlameGraphSvg } from "./flamegraph.js";
 import { startSelfHostedStack } from "./selfhost.js";
-import { getProfile, parseDuration } from "./workload.js";
+import { getProfile } from "./workload/profiles.js";
 
 export interface ProfileRunOptions {
   durationSeconds: number;
@@ -110,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
       quiet: { type: "boolean" },
     },
   });
-  const durationSeconds = parseDuration(values.duration ?? process.env.DURATION ?? "60s");
+  const durationSeconds = parseCliDuration(values.duration ?? process.env.DURATION ?? "60s") / 1_000;
   const hz = Number(values.hz ?? process.env.PROFILE_HZ ?? "100");
   if (!(hz > 0 && hz <= 10_000)) throw new Error(`--hz must be 1..10000, got ${hz}`);
   const outDir = path.resolve(

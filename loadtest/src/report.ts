@@ -3,7 +3,10 @@
  * charts, no script, no CDN). Pure string building with type-only imports, so k6's
  * handleSummary uses the very same renderers as the autocannon engine.
  */
-import type { Endpoint, GroupStats, ResourceType, RunSummary, ThresholdResult } from "./workload.js";
+
+import type { ResourceType } from "../../lib/contract/resource-kinds.js";
+import type { Endpoint } from "../../lib/workload/access-pattern.js";
+import type { GroupStats, RunSummary, ThresholdResult } from "./workload/summary.js";
 
 const TYPES: readonly ResourceType[] = ["sdlc", "patterns", "templates"];
 const ENDPOINT_LIST: readonly Endpoint[] = ["sdlc_core", "pattern", "template", "template_listing"];

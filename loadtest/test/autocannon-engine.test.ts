@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Endpoint } from "../../lib/workload/access-pattern.js";
 import { runAutocannon } from "../src/engine-autocannon.js";
-import { type Endpoint, type Profile, resolveThresholds } from "../src/workload.js";
+import type { Profile } from "../src/workload/profiles.js";
+import { resolveThresholds } from "../src/workload/thresholds.js";
 
 /**
  * A stand-in for the service on a free loopback port that answers the contract's bodies,

@@ -2,15 +2,8 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import {
-  LANGUAGE_WEIGHTS,
-  LANGUAGES,
-  PATTERN_NAMES,
-  PATTERN_WEIGHTS,
-  SDLC_NAMES,
-  TEMPLATE_TYPES,
-  TEMPLATE_WEIGHTS,
-} from "../src/workload.js";
+import { LANGUAGE_WEIGHTS, PATTERN_WEIGHTS, TEMPLATE_WEIGHTS } from "../../lib/workload/access-pattern.js";
+import { LANGUAGES, PATTERN_NAMES, SDLC_NAMES, TEMPLATE_TYPES } from "../../lib/workload/catalogue.js";
 
 const content = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../service/content");
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { RunSummary } from "../src/workload.js";
+import type { RunSummary } from "../src/workload/summary.js";
 import { bundleK6Script } from "./k6-standin.js";
 
 /**

@@ -1,16 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkResponse } from "../../lib/workload/checks.js";
+import { asMcpRead, pickRequest, planRequest, seededRandom } from "../../lib/workload/plan.js";
 import { mcpReadResourceRequest } from "../../service/src/mcp/wire.js";
 import { sampleValue, scrape } from "../../test/support/exposition.js";
 import { startTestService, type TestService } from "../../test/support/service.js";
 import { runAutocannon } from "../src/engine-autocannon.js";
-import {
-  asMcpRead,
-  checkResponse,
-  getProfile,
-  pickRequest,
-  planRequest,
-  seededRandom,
-} from "../src/workload.js";
+import { getProfile } from "../src/workload/profiles.js";
 
 describe("the MCP scenario in the workload", () => {
   it("sends exactly what the service's wire description says", () => {

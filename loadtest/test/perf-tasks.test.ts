@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { renderFromSaved, runBenchmark } from "../src/benchmark.js";
 import { runProfile } from "../src/profile.js";
-import type { RunSummary } from "../src/workload.js";
+import type { RunSummary } from "../src/workload/summary.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const tmp = mkdtempSync(path.join(os.tmpdir(), "perf-tasks-"));

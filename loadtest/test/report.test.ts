@@ -8,14 +8,9 @@ import {
 } from "../src/flamegraph.js";
 import { hitRatioBetween, parseCacheCounters } from "../src/metrics-scrape.js";
 import { renderCsv, renderHistoryCsv, renderHtml, renderText } from "../src/report.js";
-import {
-  emptyStats,
-  evaluateThresholds,
-  type GroupStats,
-  PROFILES,
-  type RunSummary,
-  resolveThresholds,
-} from "../src/workload.js";
+import { PROFILES } from "../src/workload/profiles.js";
+import { emptyStats, evaluateThresholds, type GroupStats, type RunSummary } from "../src/workload/summary.js";
+import { resolveThresholds } from "../src/workload/thresholds.js";
 
 function stats(p95: number, requests = 100, failures = 0): GroupStats {
   return {

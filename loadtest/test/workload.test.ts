@@ -1,35 +1,25 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { parseCliDuration } from "../../lib/contract/duration.js";
+import { ACCESS_PATTERN } from "../../lib/workload/access-pattern.js";
+import { LANGUAGES, PATTERN_NAMES, TEMPLATE_TYPES } from "../../lib/workload/catalogue.js";
+import { checkResponse } from "../../lib/workload/checks.js";
+import { pickRequest, seededRandom } from "../../lib/workload/plan.js";
 import {
-  ACCESS_PATTERN,
-  applyGate,
-  applyThresholdOverrides,
-  checkResponse,
-  emptyStats,
-  evaluateThresholds,
-  type GroupStats,
-  getProfile,
   K6_SUMMARY_TREND_STATS,
   type K6SummaryData,
   k6Stages,
   k6Thresholds,
-  LANGUAGES,
-  PATTERN_NAMES,
-  PROFILES,
-  parseBaseUrl,
-  parseDuration,
-  pickRequest,
-  rampSteps,
-  resolveThresholds,
-  seededRandom,
   summaryFromK6,
-  TEMPLATE_TYPES,
+} from "../src/workload/k6-mapping.js";
+import { parseBaseUrl } from "../src/workload/load-target.js";
+import { getProfile, PROFILES, rampSteps } from "../src/workload/profiles.js";
+import { emptyStats, evaluateThresholds, type GroupStats } from "../src/workload/summary.js";
+import {
+  applyGate,
+  applyThresholdOverrides,
+  resolveThresholds,
   thresholdsFor,
-} from "../src/workload.js";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
+} from "../src/workload/thresholds.js";
 
 function sample(n: number, seed = 42) {
   const random = seededRandom(seed);
@@ -127,13 +117,14 @@ describe("profiles", () => {
   });
 
   it("parse durations", () => {
-    expect(parseDuration("90")).toBe(90);
-    expect(parseDuration("30s")).toBe(30);
-    expect(parseDuration("1m30s")).toBe(90);
-    expect(parseDuration("5m")).toBe(300);
-    expect(parseDuration("500ms")).toBe(0.5);
-    expect(() => parseDuration("soon")).toThrow(/invalid duration/);
-    expect(() => parseDuration("5x")).toThrow(/invalid duration/);
+    expect(parseCliDuration("90")).toBe(90_000);
+    expect(parseCliDuration("30s")).toBe(30_000);
+    expect(parseCliDuration("1m30s")).toBe(90_000);
+    expect(parseCliDuration("5m")).toBe(300_000);
+    expect(parseCliDuration("500ms")).toBe(500);
+    expect(parseCliDuration("1.5s")).toBe(1_500);
+    expect(() => parseCliDuration("soon")).toThrow(/invalid duration/);
+    expect(() => parseCliDuration("5x")).toThrow(/invalid duration/);
   });
 });
 
@@ -348,17 +339,6 @@ describe("summaryFromK6", () => {
   it("asks k6 for every trend stat the mapping reads", () => {
     for (const stat of ["count", "avg", "min", "med", "max", "p(50)", "p(90)", "p(95)", "p(99)"]) {
       expect(K6_SUMMARY_TREND_STATS).toContain(stat);
-    }
-  });
-});
-
-describe("the shared module stays loadable by k6", () => {
-  it("has no value imports and uses no Node API", () => {
-    for (const file of ["workload.ts", "report.ts"]) {
-      const source = readFileSync(path.join(here, "..", "src", file), "utf8");
-      const imports = source.match(/^import .*$/gm) ?? [];
-      for (const line of imports) expect(line, `${file}: ${line}`).toMatch(/^import type /);
-      expect(source, file).not.toMatch(/\b(process|Buffer|require|__dirname)\b[.(]/);
     }
   });
 });

@@ -31,7 +31,7 @@ import autocannon from "autocannon";
 import { getFreePort, waitFor } from "../../lib/harness/ports.js";
 import { startRedis } from "../../lib/harness/redis.js";
 import { REPO_ROOT } from "../../lib/repo.js";
-import { pickRequest, seededRandom } from "../../loadtest/src/workload.js";
+import { pickRequest, seededRandom } from "../../lib/workload/plan.js";
 import {
   exemplarLabels,
   inSpan,

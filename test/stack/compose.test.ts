@@ -196,6 +196,14 @@ describe("docker-compose.yml", () => {
     expect(reports?.type).toBe("bind");
     expect(path.relative(REPO_ROOT, String(reports?.source))).toBe(path.join("perf-results", "k6"));
   });
+
+  it("mounts every folder the k6 scripts import from, at the same relative place", () => {
+    // loadtest/test/k6-typecheck.test.ts holds the scripts' import graph to loadtest/ and lib/.
+    const mounts = Object.fromEntries(
+      (services.k6?.volumes ?? []).map((v) => [v.target, path.relative(REPO_ROOT, String(v.source))]),
+    );
+    expect(mounts).toMatchObject({ "/loadtest": "loadtest", "/lib": "lib" });
+  });
 });
 
 describe("version pins (.env) against what the host runs", () => {

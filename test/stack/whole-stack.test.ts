@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { JOBS } from "../../infra/src/contract.js";
 import { OUTPUT_PATHS } from "../../infra/src/outputs.js";
 import { DEFAULT_PARAMS } from "../../infra/src/params.js";
 import { allRecordingRules, ruleSet } from "../../infra/src/rules/index.js";
 import { allPanels, loadDashboard, substituteVariables } from "../../infra/test/dashboard-queries.js";
+import { JOBS } from "../../lib/contract/stack.js";
 import { waitFor } from "../../lib/harness/ports.js";
 import { activeTargets, instantQuery } from "../../lib/harness/prometheus-api.js";
 import {
@@ -19,7 +19,7 @@ import {
 import { DEFAULT_PORTS } from "../../lib/harness/stack/types.js";
 import { REPO_ROOT } from "../../lib/repo.js";
 import { runAutocannon } from "../../loadtest/src/engine-autocannon.js";
-import { getProfile } from "../../loadtest/src/workload.js";
+import { getProfile } from "../../loadtest/src/workload/profiles.js";
 
 /**
  * The whole stack, as users run it, under a short load: every target up, every recording

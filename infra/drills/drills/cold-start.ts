@@ -4,7 +4,7 @@
  * that may be per resource type. Measured over the first seconds after FLUSHALL, against
  * that table; no alert may fire (the cache refills long before the hit-rate alert's `for`).
  */
-import { RESOURCE_TYPES } from "../../../loadtest/src/workload.js";
+import { RESOURCE_TYPES } from "../../../lib/contract/resource-kinds.js";
 import type { Drill } from "../drill.js";
 import { type PhaseStats, phaseStats, statsByType } from "../load-stats.js";
 import { coldStartTargets, type LatencyTargets } from "../runbook-targets.js";

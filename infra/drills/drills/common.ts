@@ -1,11 +1,7 @@
 /** Small helpers the drills share. */
 
-import {
-  LANGUAGES,
-  PATTERN_NAMES,
-  type ResourceType,
-  TEMPLATE_TYPES,
-} from "../../../loadtest/src/workload.js";
+import type { ResourceType } from "../../../lib/contract/resource-kinds.js";
+import { LANGUAGES, PATTERN_NAMES, TEMPLATE_TYPES } from "../../../lib/workload/catalogue.js";
 import { markdownTable } from "../../src/docs/runbook-sections.js";
 import type { DrillContext } from "../drill.js";
 import { failureReasons, phaseStats } from "../load-stats.js";

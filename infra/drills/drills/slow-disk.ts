@@ -5,7 +5,7 @@
  * per-type, per-cache-result p95 (runbook diagnosis step 2) shows slow misses and fast hits,
  * which points at the disk. Removed: everything resolves.
  */
-import type { ResourceType } from "../../../loadtest/src/workload.js";
+import type { ResourceType } from "../../../lib/contract/resource-kinds.js";
 import type { Drill } from "../drill.js";
 import { phaseStats, statsByType } from "../load-stats.js";
 import { cacheKeys, checkNoFailures, every, ms, pct, table } from "./common.js";

@@ -4,7 +4,7 @@ import {
   VariableRefresh,
   VariableSort,
 } from "@grafana/grafana-foundation-sdk/dashboard";
-import { DATASOURCE } from "../contract.js";
+import { DATASOURCE } from "../grafana/datasources.js";
 import type { RuleSet } from "../rules/index.js";
 import { assembleDashboard } from "./assemble.js";
 import { LATENCY_THRESHOLDS, stat, timeseries, ZERO_TOLERANCE } from "./panels.js";

@@ -22,7 +22,7 @@ import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as StatPanelBuilder } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as StateTimelinePanelBuilder } from "@grafana/grafana-foundation-sdk/statetimeline";
 import { PanelBuilder as TimeseriesPanelBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
-import { DATASOURCE } from "../contract.js";
+import { DATASOURCE } from "../grafana/datasources.js";
 import { TARGETS } from "../targets.js";
 
 /** Thin layer over the foundation SDK: every panel gets the fixed datasource and a legend. */

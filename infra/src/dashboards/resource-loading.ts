@@ -1,5 +1,6 @@
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { JOBS, METRICS } from "../contract.js";
+import { METRICS } from "../../../lib/contract/metrics.js";
+import { JOBS } from "../../../lib/contract/stack.js";
 import type { RuleParams } from "../params.js";
 import { eq, matchers } from "../promql.js";
 import type { RuleSet } from "../rules/index.js";

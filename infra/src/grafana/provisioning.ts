@@ -1,11 +1,11 @@
+import { SCRAPE_INTERVAL } from "../../../lib/contract/stack.js";
 import {
   DATASOURCE,
   GRAFANA_DASHBOARDS_PATH,
   JAEGER_COMPOSE_URL,
   JAEGER_DATASOURCE,
   PROMETHEUS_COMPOSE_URL,
-  SCRAPE_INTERVAL,
-} from "../contract.js";
+} from "./datasources.js";
 
 /**
  * Grafana provisioning: the Prometheus datasource under the fixed uid every dashboard panel

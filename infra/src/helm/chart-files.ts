@@ -1,6 +1,7 @@
 import path from "node:path";
 import { parse } from "yaml";
-import { DATASOURCE, JOBS, SCRAPE_INTERVAL } from "../contract.js";
+import { JOBS, SCRAPE_INTERVAL } from "../../../lib/contract/stack.js";
+import { DATASOURCE } from "../grafana/datasources.js";
 import { toYaml } from "../rules/render.js";
 
 /**
@@ -16,7 +17,7 @@ export const CHART_PATHS = {
   rules: `${CHART_DIR}/files/prometheus-rules.yaml`,
   /** One JSON file per infra/grafana/dashboards/*.json, same name, same bytes. */
   dashboardsDir: `${CHART_DIR}/files/dashboards`,
-  /** The names the templates take from contract.ts. */
+  /** The names the templates take from the shared contract (lib/contract). */
   contract: `${CHART_DIR}/files/contract.yaml`,
 } as const;
 

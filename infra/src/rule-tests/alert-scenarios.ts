@@ -1,4 +1,4 @@
-import { JOBS } from "../contract.js";
+import { JOBS } from "../../../lib/contract/stack.js";
 import { SELF_MONITORING_TEST_SPECS } from "./self-monitoring-scenarios.js";
 import {
   cacheFills,

@@ -1,4 +1,5 @@
-import { JOBS, METRICS, SERVICES } from "../contract.js";
+import { METRICS } from "../../../lib/contract/metrics.js";
+import { JOBS, SERVICES } from "../../../lib/contract/stack.js";
 import type { RuleParams } from "../params.js";
 import { eq, matchers, num } from "../promql.js";
 import { TARGETS } from "../targets.js";

@@ -1,4 +1,5 @@
-import { JOBS, METRICS, RESOURCE_ROUTE_REGEX } from "../contract.js";
+import { METRICS, RESOURCE_ROUTE_REGEX } from "../../../lib/contract/metrics.js";
+import { JOBS } from "../../../lib/contract/stack.js";
 import type { RuleParams } from "../params.js";
 import { eq, histogramQuantile, matchers, rate, re, recordName, sumBy } from "../promql.js";
 import type { RecordingRule, RuleGroup } from "./types.js";

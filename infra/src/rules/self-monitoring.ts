@@ -1,4 +1,4 @@
-import { JOBS, SERVICES } from "../contract.js";
+import { JOBS, SERVICES } from "../../../lib/contract/stack.js";
 import type { RuleParams } from "../params.js";
 import { eq, matchers, num } from "../promql.js";
 import { TARGETS } from "../targets.js";

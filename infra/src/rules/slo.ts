@@ -1,4 +1,5 @@
-import { JOBS, METRICS, RESOURCE_ROUTE_REGEX, SERVICES } from "../contract.js";
+import { METRICS, RESOURCE_ROUTE_REGEX } from "../../../lib/contract/metrics.js";
+import { JOBS, SERVICES } from "../../../lib/contract/stack.js";
 import type { BurnRateWindow, RuleParams } from "../params.js";
 import { eq, matchers, num, rate, re, sumBy } from "../promql.js";
 import { AVAILABILITY_SLO, errorBudget, LATENCY_SLO, type SloDefinition, TARGETS } from "../targets.js";

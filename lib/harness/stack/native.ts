@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { JOBS } from "../../../infra/src/contract.js";
+import { JOBS } from "../../contract/stack.js";
 import { REPO_ROOT } from "../../repo.js";
 import { type AlertmanagerProcess, startAlertmanager } from "../alertmanager.js";
 import { type Daemon, httpOk, startDaemon } from "../daemon.js";
