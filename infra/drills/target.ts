@@ -117,17 +117,10 @@ export async function startDrillTarget(
       thawComponent: (name) => stack.thawComponent(name),
       async resetAlerting() {
         if (stack.compose) {
-          // New containers on new volumes: no rate window or notification log of the last drill.
-          await stack.compose(
-            "up",
-            "--detach",
-            "--no-deps",
-            "--force-recreate",
-            "--renew-anon-volumes",
-            "--wait",
-            "alertmanager",
-            "prometheus",
-          );
+          // New containers on new volumes: no rate window or notification log of the last
+          // drill. `rm -v` takes the old anonymous volumes along instead of leaving them behind.
+          await stack.compose("rm", "--force", "--stop", "--volumes", "alertmanager", "prometheus");
+          await stack.compose("up", "--detach", "--no-deps", "--wait", "alertmanager", "prometheus");
           return;
         }
         await stack.stopComponent("prometheus");

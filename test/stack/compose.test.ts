@@ -202,7 +202,7 @@ describe("docker-compose.yml", () => {
     const mounts = Object.fromEntries(
       (services.k6?.volumes ?? []).map((v) => [v.target, path.relative(REPO_ROOT, String(v.source))]),
     );
-    expect(mounts).toMatchObject({ "/loadtest": "loadtest", "/lib": "lib" });
+    expect(mounts).toMatchObject({ "/src/loadtest": "loadtest", "/src/lib": "lib" });
   });
 });
 

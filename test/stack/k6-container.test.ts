@@ -32,6 +32,8 @@ describe.runIf(ENGINE)("the compose k6 service", () => {
   const created: string[] = [];
 
   afterAll(async () => {
+    // `compose run` creates the project's network and named volumes too.
+    await run("docker", ["compose", "-p", project, "down", "--volumes"], { cwd: REPO_ROOT }).catch(() => {});
     for (const report of created) await rm(path.join(REPORTS, report), { recursive: true, force: true });
     if (dir) await rm(dir, { recursive: true, force: true });
   });
