@@ -14,7 +14,8 @@ export function readPins(file = path.join(REPO_ROOT, ".env")): Readonly<Record<s
     const [, name, raw] = match as unknown as [string, string, string];
     pins[name] = raw.replace(/\$\{([A-Z0-9_]+)\}/g, (_, ref: string) => {
       const value = pins[ref];
-      if (value === undefined) throw new Error(`${file}: ${name} refers to \${${ref}}, defined later or never`);
+      if (value === undefined)
+        throw new Error(`${file}: ${name} refers to \${${ref}}, defined later or never`);
       return value;
     });
   }
