@@ -13,7 +13,37 @@ function defaultContentDir(): string {
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-const port = z.coerce.number().int().min(0).max(65_535);
+/**
+ * A whole number in plain decimal digits. Number() (and z.coerce) would also take " 0x1F90",
+ * "1e3" or "80.0", so a typo could silently become a different, valid-looking value.
+ */
+function integer(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d{1,15}$/, "must be a whole number in decimal digits")
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
+}
+
+const port = integer(0, 65_535);
+
+/**
+ * What node-redis accepts (it parses REDIS_URL with the same WHATWG URL parser) and can connect
+ * to: redis:// or rediss://, a host, a port in 1..65535 if given, a database number if given.
+ */
+function redisUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "must be a redis:// or rediss:// URL with a valid host and port (1-65535)";
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") return "must be a redis:// or rediss:// URL";
+  if (!url.hostname) return "must name a host";
+  if (url.port === "0") return "port must be 1-65535";
+  if (!/^(?:\/\d*)?$/.test(url.pathname)) return "path must be a database number (/0, /1, ...)";
+  return undefined;
+}
 
 /** A Host-header name without port: a DNS name, an IPv4 address or a bracketed IPv6 address. */
 const ALLOWED_HOST = /^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])$/;
@@ -41,30 +71,24 @@ const configSchema = z.object({
   REDIS_URL: z
     .string()
     .default("redis://127.0.0.1:6379")
-    .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), "must be a redis:// or rediss:// URL"),
-  CACHE_TTL_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(86_400 * 7)
-    .default(300),
+    .superRefine((value, context) => {
+      const problem = /\s/.test(value) ? "must not contain whitespace" : redisUrlProblem(value);
+      if (problem) context.addIssue({ code: "custom", message: problem });
+    }),
+  CACHE_TTL_SECONDS: integer(1, 86_400 * 7).default(300),
   /** Upper bound on how long one request may wait on Redis before treating it as a miss. */
-  CACHE_TIMEOUT_MS: z.coerce.number().int().min(1).max(5_000).default(50),
+  CACHE_TIMEOUT_MS: integer(1, 5_000).default(50),
   /**
    * In-process tier in front of Redis, kept coherent by RESP3 client tracking (MiB of bodies;
    * 0 turns it off). Redis stays the shared cache: the tier only holds what Redis holds.
    */
-  LOCAL_CACHE_MAX_MB: z.coerce.number().int().min(0).max(4_096).default(64),
+  LOCAL_CACHE_MAX_MB: integer(0, 4_096).default(64),
   CONTENT_DIR: z.string().min(1).default(defaultContentDir()),
   DEFAULT_LANGUAGE: z.string().regex(NAME_PATTERN, "must match ^[a-z0-9][a-z0-9_-]{0,63}$").default("python"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Bodies at least this large get gzip/br variants (the runbook's "compress files >10KB"). */
-  COMPRESSION_MIN_BYTES: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(10 * 1024),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  COMPRESSION_MIN_BYTES: integer(0, Number.MAX_SAFE_INTEGER).default(10 * 1024),
+  SHUTDOWN_TIMEOUT_MS: integer(100, 60_000).default(10_000),
   /** Fault injection for drills: off unless set explicitly (see docs/runbook.md). */
   FAULTS_ENABLED: boolFlag.default(false),
   /** Bearer token that allows fault control from non-loopback callers (compose drills). */

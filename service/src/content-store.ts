@@ -48,9 +48,14 @@ export async function openContentStore(
   logger: Logger,
   beforeRead?: () => Promise<void>,
 ): Promise<ContentStore> {
-  const root = await realpath(contentDir);
-  const rootStat = await stat(root);
-  if (!rootStat.isDirectory()) throw new Error(`CONTENT_DIR is not a directory: ${contentDir}`);
+  let root: string;
+  try {
+    root = await realpath(contentDir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(code === "ENOENT" ? "no such directory" : `cannot be opened (${code ?? String(error)})`);
+  }
+  if (!(await stat(root)).isDirectory()) throw new Error("is not a directory");
   const rootPrefix = root + path.sep;
 
   async function containedRealPath(candidate: string): Promise<string | undefined> {

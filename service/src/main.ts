@@ -5,16 +5,7 @@ import { shutdownTracing } from "./telemetry/shutdown.js";
 
 /** Process entry point: config from the environment, signals to a graceful stop. */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`mcp-resource-service: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const service = await startService(config, logger);
 
@@ -45,6 +36,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // A setting that is invalid, or that only turns out to be when used (CONTENT_DIR), is exit 2.
+  if (error instanceof ConfigError) {
+    process.stderr.write(`mcp-resource-service: ${error.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(
     `mcp-resource-service: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
   );

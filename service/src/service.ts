@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import type { Config } from "./config.js";
+import { type Config, ConfigError } from "./config.js";
 import { openContentStore } from "./content-store.js";
 import { FaultInjector } from "./faults.js";
 import { createApp } from "./http/app.js";
@@ -31,7 +31,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // Drills only: with FAULTS_ENABLED unset nothing below is wired in at all.
   const faults = config.faultsEnabled ? new FaultInjector(config.faultsToken) : undefined;
   if (faults) logger.warn("fault injection is ENABLED (FAULTS_ENABLED=true); never run this in production");
-  const store = await openContentStore(config.contentDir, logger, faults?.fileReadDelay);
+  const store = await openContentStore(config.contentDir, logger, faults?.fileReadDelay).catch(
+    (error: unknown) => {
+      // A well-formed CONTENT_DIR that is missing or not a directory is still a bad setting.
+      throw new ConfigError([
+        `CONTENT_DIR=${JSON.stringify(config.contentDir)}: ${error instanceof Error ? error.message : String(error)}`,
+      ]);
+    },
+  );
   const cache = createResourceCache({
     url: config.redisUrl,
     ttlSeconds: config.cacheTtlSeconds,
