@@ -89,6 +89,14 @@ const configSchema = z.object({
   /** Bodies at least this large get gzip/br variants (the runbook's "compress files >10KB"). */
   COMPRESSION_MIN_BYTES: integer(0, Number.MAX_SAFE_INTEGER).default(10 * 1024),
   SHUTDOWN_TIMEOUT_MS: integer(100, 60_000).default(10_000),
+  /** How long a client may take to send a request's headers (against slowloris); Node's is 60 s. */
+  HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000).default(10_000),
+  /** How long a client may take to send a whole request, body included; Node's is 300 s. */
+  HTTP_REQUEST_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
+  /** Idle keep-alive connections close after this; longer than common proxies' idle timeouts. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(0, 3_600_000).default(65_000),
+  /** Open connections at most; more are dropped on accept (counted). */
+  HTTP_MAX_CONNECTIONS: integer(1, 1_000_000).default(4_096),
   /** Fault injection for drills: off unless set explicitly (see docs/runbook.md). */
   FAULTS_ENABLED: boolFlag.default(false),
   /** Bearer token that allows fault control from non-loopback callers (compose drills). */
@@ -116,6 +124,17 @@ const configSchema = z.object({
     .optional(),
 });
 
+/** Node refuses a headers timeout longer than the request timeout; say which variable to change. */
+const checkedSchema = configSchema.superRefine((c, context) => {
+  if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS) {
+    context.addIssue({
+      code: "custom",
+      path: ["HTTP_HEADERS_TIMEOUT_MS"],
+      message: `must not exceed HTTP_REQUEST_TIMEOUT_MS (${c.HTTP_REQUEST_TIMEOUT_MS})`,
+    });
+  }
+});
+
 export type Config = Readonly<{
   port: number;
   host: string;
@@ -129,6 +148,12 @@ export type Config = Readonly<{
   logLevel: z.infer<typeof configSchema>["LOG_LEVEL"];
   compressionMinBytes: number;
   shutdownTimeoutMs: number;
+  http: Readonly<{
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+  }>;
   faultsEnabled: boolean;
   faultsToken: string | undefined;
   /** Host-header allow-list for POST /mcp; undefined means no Host check. */
@@ -148,7 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw = Object.fromEntries(
     Object.keys(configSchema.shape).map((key) => [key, env[key] === "" ? undefined : env[key]]),
   );
-  const parsed = configSchema.safeParse(raw);
+  const parsed = checkedSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
@@ -170,6 +195,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.LOG_LEVEL,
     compressionMinBytes: c.COMPRESSION_MIN_BYTES,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    http: Object.freeze({
+      headersTimeoutMs: c.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: c.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: c.HTTP_MAX_CONNECTIONS,
+    }),
     faultsEnabled: c.FAULTS_ENABLED,
     faultsToken: c.FAULTS_TOKEN,
     mcpAllowedHosts: mcpAllowedHosts(c.MCP_ALLOWED_HOSTS, c.HOST),

@@ -32,6 +32,8 @@ export interface ServiceMetrics {
   readonly cacheUp: Gauge;
   readonly httpDuration: Histogram<"method" | "route" | "status_code">;
   readonly fileReads: Counter<"resource_type">;
+  /** Connections refused on accept because HTTP_MAX_CONNECTIONS were open. */
+  readonly connectionsDropped: Counter;
   /** In-process tier (RESP3 tracking): lookups by result, drops by reason, size at scrape. */
   readonly localLookups: Counter<"result">;
   readonly localDrops: Counter<"reason">;
@@ -120,6 +122,11 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
       name: "mcp_resource_file_reads_total",
       help: "Resource files read from disk (cache fills), by resource type.",
       labelNames: ["resource_type"],
+      registers: [registry],
+    }),
+    connectionsDropped: new Counter({
+      name: "mcp_resource_http_connections_dropped_total",
+      help: "Connections closed on accept because HTTP_MAX_CONNECTIONS connections were already open.",
       registers: [registry],
     }),
     localLookups: new Counter({

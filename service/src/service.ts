@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { type Config, ConfigError } from "./config.js";
@@ -7,6 +7,7 @@ import { FaultInjector } from "./faults.js";
 import { createApp } from "./http/app.js";
 import { createMcpRouter } from "./mcp/router.js";
 import { createMetrics, type ServiceMetrics } from "./metrics.js";
+import { rateLimited } from "./rate-limited.js";
 import { createResourceCache, type ResourceCache, redactRedisUrl } from "./resource-cache.js";
 import { createResourceLoader } from "./resource-loader.js";
 
@@ -69,13 +70,36 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     ...(faults ? { faultRouters: [faults.controlRouter()], faultMiddleware: faults.requestFaults() } : {}),
   });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.port, config.host, (error?: Error) =>
-      error ? reject(error) : resolve(listening),
-    );
+  const { http } = config;
+  const server = createServer(
+    {
+      headersTimeout: http.headersTimeoutMs,
+      requestTimeout: http.requestTimeoutMs,
+      keepAliveTimeout: http.keepAliveTimeoutMs,
+      // Node enforces the two timeouts above on this tick (30 s by default, which would let a
+      // slow client hold a connection up to 30 s past them).
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(http.headersTimeoutMs / 2))),
+    },
+    app,
+  );
+  server.maxConnections = http.maxConnections;
+  const warnDropped = rateLimited(10_000, (suppressed) =>
+    logger.warn(
+      { maxConnections: http.maxConnections, droppedSinceLastWarning: suppressed + 1 },
+      "connection cap reached: dropping new connections (HTTP_MAX_CONNECTIONS)",
+    ),
+  );
+  server.on("drop", () => {
+    metrics.connectionsDropped.inc();
+    warnDropped();
   });
-  // Keep-alive longer than typical proxies' idle timeouts, so they close first.
-  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;

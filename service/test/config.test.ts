@@ -43,6 +43,12 @@ describe("config", () => {
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`${variable}=`));
   });
 
+  it("refuses a headers timeout longer than the request timeout, naming it", () => {
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: "5000", HTTP_REQUEST_TIMEOUT_MS: "2000" })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS=.*must not exceed HTTP_REQUEST_TIMEOUT_MS/,
+    );
+  });
+
   it("names every bad variable at once", () => {
     try {
       loadConfig({ PORT: "x", LOG_LEVEL: "loud" });
