@@ -3,6 +3,9 @@ import { createLogger } from "./logger.js";
 import { startService } from "./service.js";
 import { shutdownTracing } from "./telemetry/shutdown.js";
 
+/** Exit code of a shutdown that had to cut requests still in flight at SHUTDOWN_TIMEOUT_MS. */
+const EXIT_REQUESTS_CUT = 3;
+
 /** Process entry point: config from the environment, signals to a graceful stop. */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -22,9 +25,13 @@ async function main(): Promise<void> {
     service
       .close()
       // Flush the spans of the requests that finished during the drain before exiting.
-      .then(() => shutdownTracing())
+      .then(async ({ cutConnections }) => {
+        await shutdownTracing();
+        return cutConnections;
+      })
       .then(
-        () => process.exit(0),
+        // A stop that had to cut requests is not a clean one; say so to whoever restarts us.
+        (cutConnections) => process.exit(cutConnections > 0 ? EXIT_REQUESTS_CUT : 0),
         (error: unknown) => {
           logger.error({ err: error }, "error during shutdown");
           process.exit(1);

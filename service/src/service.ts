@@ -1,10 +1,11 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type Server as HttpServer } from "node:http";
+import { type AddressInfo, Server } from "node:net";
 import type { Logger } from "pino";
 import { type Config, ConfigError } from "./config.js";
 import { openContentStore } from "./content-store.js";
 import { FaultInjector } from "./faults.js";
 import { createApp } from "./http/app.js";
+import { ConnectionDrain } from "./http/drain.js";
 import { createMcpRouter } from "./mcp/router.js";
 import { createMetrics, type ServiceMetrics } from "./metrics.js";
 import { rateLimited } from "./rate-limited.js";
@@ -12,18 +13,28 @@ import { createResourceCache, type ResourceCache, redactRedisUrl } from "./resou
 import { createResourceLoader } from "./resource-loader.js";
 
 export interface RunningService {
-  readonly server: Server;
+  readonly server: HttpServer;
   readonly port: number;
   /** e.g. http://127.0.0.1:8000 */
   readonly url: string;
   readonly metrics: ServiceMetrics;
-  /** Graceful stop: refuse new work, finish in-flight requests, close Redis. */
-  close(): Promise<void>;
+  /**
+   * Graceful stop: refuse new work, finish in-flight requests, close Redis. Resolves with the
+   * number of connections that were still busy at SHUTDOWN_TIMEOUT_MS and had to be cut.
+   */
+  close(): Promise<{ cutConnections: number }>;
 }
+
+/**
+ * While draining, a connection idle this long is closed; one that had a request more recently
+ * is left for its next request, which is answered with Connection: close.
+ */
+const DRAIN_IDLE_MS = 200;
 
 /** Wires config into the cache, the content store, the loader and the HTTP app, and listens. */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   let accepting = true;
+  const drain = new ConnectionDrain();
   let cacheRef: Pick<ResourceCache, "isReady" | "localTier"> | undefined;
   const metrics = createMetrics(
     () => cacheRef?.isReady() ?? false,
@@ -65,6 +76,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     cache,
     defaultLanguage: config.defaultLanguage,
     isAccepting: () => accepting,
+    drain,
     // POST /mcp: the same resources over MCP, through the same loader (keys, metrics).
     extraRouters: [createMcpRouter({ loader, store, logger, allowedHosts: config.mcpAllowedHosts })],
     ...(faults ? { faultRouters: [faults.controlRouter()], faultMiddleware: faults.requestFaults() } : {}),
@@ -83,6 +95,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     app,
   );
   server.maxConnections = http.maxConnections;
+  drain.attach(server);
   const warnDropped = rateLimited(10_000, (suppressed) =>
     logger.warn(
       { maxConnections: http.maxConnections, droppedSinceLastWarning: suppressed + 1 },
@@ -105,27 +118,32 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   logger.info({ url, contentDir: store.root, redis: redactRedisUrl(config.redisUrl) }, "service listening");
 
-  let closing: Promise<void> | undefined;
+  let closing: Promise<{ cutConnections: number }> | undefined;
   const close = () => {
     closing ??= (async () => {
       accepting = false;
-      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Idle keep-alive sockets would hold close() open; in-flight ones finish first and
-      // are closed as soon as they go idle.
-      server.closeIdleConnections();
-      const reaper = setInterval(() => server.closeIdleConnections(), 100);
+      drain.begin();
+      // Stop listening with net.Server's close: http.Server's would also destroy every
+      // connection idle at this instant, resetting a keep-alive client's next request.
+      const drained = new Promise<void>((resolve) => Server.prototype.close.call(server, () => resolve()));
+      const reaper = setInterval(() => setImmediate(() => drain.closeIdle(DRAIN_IDLE_MS)), 50);
+      let cutConnections = 0;
       const timer = setTimeout(() => {
-        logger.warn(
-          { timeoutMs: config.shutdownTimeoutMs },
-          "shutdown timeout: closing remaining connections",
+        cutConnections = drain.busyConnections;
+        logger.error(
+          { timeoutMs: config.shutdownTimeoutMs, cutConnections },
+          "shutdown timeout: cut the connections still busy (SHUTDOWN_TIMEOUT_MS)",
         );
         server.closeAllConnections();
       }, config.shutdownTimeoutMs);
       await drained;
       clearTimeout(timer);
       clearInterval(reaper);
+      // Nothing is open any more; http.Server's close now only stops its timeout checker.
+      server.close(() => {});
       await cache.close();
-      logger.info("service stopped");
+      logger.info({ cutConnections }, "service stopped");
+      return { cutConnections };
     })();
     return closing;
   };

@@ -5,6 +5,7 @@ import type { ServiceMetrics } from "../metrics.js";
 import type { ResourceCache } from "../resource-cache.js";
 import type { ResourceLoader } from "../resource-loader.js";
 import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics, renderOpenMetrics } from "../telemetry/openmetrics.js";
+import type { ConnectionDrain } from "./drain.js";
 import { HttpProblem, notFound, sendProblem } from "./problem.js";
 import { requestContext, requestLog } from "./request-context.js";
 import { addResourceRoutes } from "./resource-routes.js";
@@ -18,6 +19,8 @@ export interface AppDeps {
   defaultLanguage: string;
   /** False once shutdown has begun, so load balancers stop sending work. */
   isAccepting: () => boolean;
+  /** Shutdown's view of connections and requests (Connection: close while draining). */
+  drain: Pick<ConnectionDrain, "track">;
   /** Extra routers mounted after the resource routes (MCP). */
   extraRouters?: express.Router[];
   /** Fault control routes and per-request faults; present only when FAULTS_ENABLED. */
@@ -36,7 +39,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.enable("case sensitive routing");
   app.enable("strict routing");
 
-  app.use(requestContext({ logger, metrics, isAccepting: deps.isAccepting }));
+  app.use(requestContext({ logger, metrics, drain: deps.drain }));
   // The resource routes first, on the app's own router: they are nearly all of the traffic,
   // and Express tries each layer in order.
   addResourceRoutes(app.router, {

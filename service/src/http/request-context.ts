@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import type { ServiceMetrics } from "../metrics.js";
+import type { ConnectionDrain } from "./drain.js";
 
 /**
  * The one middleware every request passes: request id, access log, HTTP metrics and the
@@ -37,9 +38,10 @@ function routeLabel(req: Request): string {
 export function requestContext(deps: {
   logger: Logger;
   metrics: ServiceMetrics;
-  isAccepting: () => boolean;
+  /** Tracks each request so that shutdown can close its connection after the response. */
+  drain: Pick<ConnectionDrain, "track">;
 }): RequestHandler {
-  const { logger, metrics, isAccepting } = deps;
+  const { logger, metrics, drain } = deps;
 
   function finished(req: Request, res: Response, started: number): void {
     const seconds = (performance.now() - started) / 1000;
@@ -65,7 +67,7 @@ export function requestContext(deps: {
     (req as WithContext)[CONTEXT] = { id };
     res.setHeader("X-Request-Id", id);
     // While draining, answer what is in flight and let the client reconnect elsewhere.
-    if (!isAccepting()) res.setHeader("Connection", "close");
+    drain.track(req, res);
     res.once("finish", () => finished(req, res, started));
     next();
   };
