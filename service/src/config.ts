@@ -78,6 +78,8 @@ const configSchema = z.object({
   CACHE_TTL_SECONDS: integer(1, 86_400 * 7).default(300),
   /** Upper bound on how long one request may wait on Redis before treating it as a miss. */
   CACHE_TIMEOUT_MS: integer(1, 5_000).default(50),
+  /** How often a PING (bounded by CACHE_TIMEOUT_MS) checks that Redis answers. */
+  CACHE_HEALTH_INTERVAL_MS: integer(50, 60_000).default(1_000),
   /**
    * In-process tier in front of Redis, kept coherent by RESP3 client tracking (MiB of bodies;
    * 0 turns it off). Redis stays the shared cache: the tier only holds what Redis holds.
@@ -141,6 +143,7 @@ export type Config = Readonly<{
   redisUrl: string;
   cacheTtlSeconds: number;
   cacheTimeoutMs: number;
+  cacheHealthIntervalMs: number;
   /** Byte budget of the in-process tier; 0 when it is off. */
   localCacheMaxBytes: number;
   contentDir: string;
@@ -189,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: c.REDIS_URL,
     cacheTtlSeconds: c.CACHE_TTL_SECONDS,
     cacheTimeoutMs: c.CACHE_TIMEOUT_MS,
+    cacheHealthIntervalMs: c.CACHE_HEALTH_INTERVAL_MS,
     localCacheMaxBytes: c.LOCAL_CACHE_MAX_MB * 1024 * 1024,
     contentDir: path.resolve(c.CONTENT_DIR),
     defaultLanguage: c.DEFAULT_LANGUAGE,

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { LOCAL_DROP_REASONS } from "./local-tier.js";
+import { PROBE_RESULTS } from "./redis-health.js";
 import type { ResourceType } from "./resource-names.js";
 
 /**
@@ -30,6 +31,8 @@ export interface ServiceMetrics {
   readonly cacheMisses: Counter<"resource_type">;
   readonly cacheErrors: Counter<"operation">;
   readonly cacheUp: Gauge;
+  /** The health PINGs behind cacheUp, by result (ok, timeout, error). */
+  readonly cachePings: Counter<"result">;
   readonly httpDuration: Histogram<"method" | "route" | "status_code">;
   readonly fileReads: Counter<"resource_type">;
   /** Connections refused on accept because HTTP_MAX_CONNECTIONS were open. */
@@ -105,11 +108,17 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
     }),
     cacheUp: new Gauge({
       name: "mcp_resource_cache_up",
-      help: "1 when the service's Redis connection is ready, 0 when it is not.",
+      help: "1 when Redis answers: the connection is ready and the last health PINGs were answered within CACHE_TIMEOUT_MS; 0 otherwise.",
       registers: [registry],
       collect() {
         this.set(isCacheUp() ? 1 : 0);
       },
+    }),
+    cachePings: new Counter({
+      name: "mcp_resource_cache_pings_total",
+      help: "Health PINGs sent to Redis every CACHE_HEALTH_INTERVAL_MS, by result (ok, timeout: no reply within CACHE_TIMEOUT_MS, error).",
+      labelNames: ["result"],
+      registers: [registry],
     }),
     httpDuration: new Histogram({
       name: "http_request_duration_seconds",
@@ -137,7 +146,7 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
     }),
     localDrops: new Counter({
       name: "mcp_resource_local_cache_drops_total",
-      help: "Entries dropped from the in-process tier, by reason (invalidated/flushed: Redis tracking said so; disconnected: tracking lost; capacity; age).",
+      help: "Entries dropped from the in-process tier, by reason (invalidated/flushed: Redis tracking said so; disconnected: tracking lost; unresponsive: Redis stopped answering PINGs; capacity; age).",
       labelNames: ["reason"],
       registers: [],
     }),
@@ -168,6 +177,7 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
   }
   for (const result of results) metrics.cacheLatency.zero({ cache_result: result });
   for (const operation of ["get", "set"] as const) metrics.cacheErrors.inc({ operation }, 0);
+  for (const result of PROBE_RESULTS) metrics.cachePings.inc({ result }, 0);
   // The tier's series exist only when it is on, so dashboards can tell off from idle.
   if (localTierSize) {
     registry.registerMetric(metrics.localLookups);

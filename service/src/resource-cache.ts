@@ -2,6 +2,8 @@ import type { Logger } from "pino";
 import { createClient, RESP_TYPES } from "redis";
 import { LocalTier } from "./local-tier.js";
 import type { ServiceMetrics } from "./metrics.js";
+import { rateLimited } from "./rate-limited.js";
+import { FAILURES_TO_DOWN, RedisHealth } from "./redis-health.js";
 import { recordError, recordingSpan } from "./telemetry/tracing.js";
 
 /**
@@ -25,12 +27,21 @@ export interface BodyEntry {
   readonly br?: Buffer;
 }
 
+/**
+ * What readiness reports about the cache: usable, or why not. `writes_failing` means Redis
+ * answers but refused or timed out the last write (maxmemory with noeviction, a read-only
+ * replica): hits still work, fills do not.
+ */
+export type CacheState = "ok" | "disconnected" | "not_answering" | "writes_failing";
+
 export interface ResourceCache {
   /** Returns the wanted variant on a hit, `undefined` on a miss, an error or a timeout. */
   get(key: string, encoding: BodyEncoding): Promise<CachedBody | undefined>;
   /** Stores an entry with the TTL; false when it could not (counted and logged, never thrown). */
   set(key: string, entry: BodyEntry): Promise<boolean>;
+  /** Connected and answering: lookups and writes go to Redis (mcp_resource_cache_up). */
   isReady(): boolean;
+  state(): CacheState;
   /** Size of the in-process tier, `undefined` when it is off. */
   localTier(): { entries: number; bytes: number } | undefined;
   close(): Promise<void>;
@@ -41,6 +52,8 @@ export interface ResourceCacheOptions {
   ttlSeconds: number;
   /** No request waits longer than this on Redis; past it the lookup is a miss. */
   timeoutMs: number;
+  /** How often a PING checks that Redis answers (within timeoutMs). */
+  healthIntervalMs: number;
   metrics: ServiceMetrics;
   logger: Logger;
   /** Optional fault injection (drills): extra latency before each Redis call. */
@@ -54,6 +67,9 @@ export interface ResourceCacheOptions {
 
 /** Upper bound on a cache write (nobody waits on it; see set). */
 const SET_TIMEOUT_MS = 1_000;
+
+/** At most one "writes failing" warning per this many ms; each says how many it stands for. */
+const WRITE_WARNING_INTERVAL_MS = 10_000;
 
 /** Every field of an entry, in this order, for a read that fills the in-process tier. */
 const ALL_FIELDS = ["etag", "body", "gzip", "br"];
@@ -118,6 +134,49 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
 
   let wasReady = false;
   let lastErrorLog = 0;
+  let writesFailing = false;
+  let lastWriteFailure: { key: string; error: unknown } | undefined;
+  const warnWritesFailing = rateLimited(WRITE_WARNING_INTERVAL_MS, (suppressed) =>
+    logger.warn(
+      {
+        err: String(lastWriteFailure?.error),
+        key: lastWriteFailure?.key,
+        failedSinceLastWarning: suppressed + 1,
+      },
+      "cache writes failing: entries are not being cached, misses keep reading from disk",
+    ),
+  );
+
+  /** Extra latency before each Redis call, for the drills' slow-Redis fault. */
+  function delayed<T>(run: () => Promise<T>): Promise<T> {
+    const delay = options.delayMs?.() ?? 0;
+    return delay > 0 ? new Promise((r) => setTimeout(r, delay)).then(run) : run();
+  }
+
+  const health = new RedisHealth({
+    ping: () => delayed(() => client.ping()),
+    isConnected: () => client.isReady,
+    intervalMs: options.healthIntervalMs,
+    timeoutMs,
+    onProbe: (result) => metrics.cachePings.inc({ result }),
+    // An unanswered PING may mean invalidations are not reaching us either (a stalled link
+    // while other clients write): the in-process tier stops vouching for its entries at once.
+    onFirstFailure: () => local?.disconnected("unresponsive"),
+    onDown: (result, error) =>
+      logger.warn(
+        {
+          redis: redactRedisUrl(options.url),
+          timeoutMs,
+          probes: FAILURES_TO_DOWN,
+          result,
+          ...(error ? { err: String(error) } : {}),
+        },
+        "cache not answering: PING got no reply in time; serving from disk without waiting on Redis",
+      ),
+    onUp: () => logger.info({ redis: redactRedisUrl(options.url) }, "cache answering again"),
+  });
+  /** Lookups and writes go to Redis only while it is connected and answering. */
+  const available = () => client.isReady && health.answering;
   if (local) {
     client.on("invalidate", (key: Buffer | string | null) =>
       local.invalidate(key === null ? null : String(key)),
@@ -127,6 +186,7 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
   }
   client.on("ready", () => {
     wasReady = true;
+    health.connected();
     if (local) {
       local.disconnected();
       // node-redis turned tracking on in its handshake; NOLOOP keeps our own fills from
@@ -157,14 +217,14 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
   client.connect().catch((error: unknown) => {
     logger.warn({ err: String(error) }, "cache connect failed; will keep retrying");
   });
+  health.start();
 
   async function withTimeout<T>(operation: string, run: () => Promise<T>, limitMs = timeoutMs): Promise<T> {
-    const delay = options.delayMs?.() ?? 0;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new CacheTimeoutError(operation, limitMs)), limitMs);
     });
-    const work = delay > 0 ? new Promise((r) => setTimeout(r, delay)).then(run) : run();
+    const work = delayed(run);
     // The losing promise still settles later; keep its rejection from going unhandled.
     work.catch(() => {});
     try {
@@ -205,11 +265,17 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
   }
 
   return {
-    isReady: () => client.isReady,
+    isReady: available,
+    state() {
+      if (!client.isReady) return "disconnected";
+      if (!health.answering) return "not_answering";
+      return writesFailing ? "writes_failing" : "ok";
+    },
     localTier: () => (local ? { entries: local.size, bytes: local.bytes } : undefined),
 
     async get(key, encoding) {
-      if (local && client.isReady) {
+      const usable = available();
+      if (local && usable) {
         const held = local.get(key);
         metrics.localLookups.inc({ result: held ? "hit" : "miss" });
         if (held) {
@@ -219,14 +285,14 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
       }
       const started = performance.now();
       let found: CachedBody | undefined;
-      if (local && client.isReady) {
+      if (local && usable) {
         try {
           const entry = await readThrough(local, key);
           if (entry) found = variantOf(entry, encoding);
         } catch (error) {
           failedGet(key, error);
         }
-      } else if (client.isReady) {
+      } else if (usable) {
         try {
           const field = encoding === "identity" ? "body" : encoding;
           const [etag, variant, identity] = await withTimeout("get", () =>
@@ -255,7 +321,7 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
     },
 
     async set(key, entry) {
-      if (!client.isReady) {
+      if (!available()) {
         metrics.cacheErrors.inc({ operation: "set" });
         return false;
       }
@@ -273,16 +339,22 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
         // Nobody waits on a set: a longer bound than a lookup's, so that on a saturated event
         // loop a write Redis did apply is not counted (and retried) as failed.
         await withTimeout("set", () => transaction.exec(), Math.max(timeoutMs, SET_TIMEOUT_MS));
+        writesFailing = false;
         local?.offer(key, entry, ticket);
         return true;
       } catch (error) {
+        // Redis answers but does not take the write (OOM under maxmemory, READONLY, a timeout):
+        // counted for the "cache writes failing" alert, and a warning at most every 10 s.
         metrics.cacheErrors.inc({ operation: "set" });
-        logger.debug({ err: String(error), key }, "cache set failed");
+        writesFailing = true;
+        lastWriteFailure = { key, error };
+        warnWritesFailing();
         return false;
       }
     },
 
     async close() {
+      health.stop();
       if (client.isOpen) {
         try {
           await client.close();

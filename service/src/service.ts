@@ -55,6 +55,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     url: config.redisUrl,
     ttlSeconds: config.cacheTtlSeconds,
     timeoutMs: config.cacheTimeoutMs,
+    healthIntervalMs: config.cacheHealthIntervalMs,
     localMaxBytes: config.localCacheMaxBytes,
     metrics,
     logger,

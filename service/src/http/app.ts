@@ -55,14 +55,17 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get("/readyz", async (_req, res) => {
     const contentOk = await store.isReadable();
-    const cacheOk = cache.isReady();
+    const cacheState = cache.state();
+    const cacheOk = cacheState === "ok";
     const ready = contentOk && deps.isAccepting();
     res.status(ready ? 200 : 503).json({
       status: ready ? (cacheOk ? "ready" : "degraded") : "not_ready",
       checks: {
         content: contentOk ? "ok" : "unreadable",
-        // Redis down is degraded, not unready: every resource is still served from disk.
+        // Redis down, silent or refusing writes is degraded, not unready: every resource is
+        // still served from disk.
         cache: cacheOk ? "ok" : "degraded",
+        cacheState,
         accepting: deps.isAccepting(),
       },
     });
