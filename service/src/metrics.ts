@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { INVALID_ENTRY_REASONS } from "./cache-entry.js";
 import { LOCAL_DROP_REASONS } from "./local-tier.js";
 import { PROBE_RESULTS } from "./redis-health.js";
 import type { ResourceType } from "./resource-names.js";
@@ -31,6 +32,8 @@ export interface ServiceMetrics {
   readonly cacheMisses: Counter<"resource_type">;
   readonly cacheErrors: Counter<"operation">;
   readonly cacheUp: Gauge;
+  /** Values read from Redis that failed verification (served from disk, then overwritten). */
+  readonly invalidEntries: Counter<"reason">;
   /** The health PINGs behind cacheUp, by result (ok, timeout, error). */
   readonly cachePings: Counter<"result">;
   readonly httpDuration: Histogram<"method" | "route" | "status_code">;
@@ -114,6 +117,12 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
         this.set(isCacheUp() ? 1 : 0);
       },
     }),
+    invalidEntries: new Counter({
+      name: "mcp_resource_cache_invalid_entries_total",
+      help: "Values read from Redis that failed verification and were treated as misses, by reason (format: not this service's format version or layout; checksum: a variant does not match its CRC-32; etag: the body does not match its ETag; ttl: no TTL).",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
     cachePings: new Counter({
       name: "mcp_resource_cache_pings_total",
       help: "Health PINGs sent to Redis every CACHE_HEALTH_INTERVAL_MS, by result (ok, timeout: no reply within CACHE_TIMEOUT_MS, error).",
@@ -178,6 +187,7 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
   for (const result of results) metrics.cacheLatency.zero({ cache_result: result });
   for (const operation of ["get", "set"] as const) metrics.cacheErrors.inc({ operation }, 0);
   for (const result of PROBE_RESULTS) metrics.cachePings.inc({ result }, 0);
+  for (const reason of INVALID_ENTRY_REASONS) metrics.invalidEntries.inc({ reason }, 0);
   // The tier's series exist only when it is on, so dashboards can tell off from idle.
   if (localTierSize) {
     registry.registerMetric(metrics.localLookups);

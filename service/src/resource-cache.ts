@@ -1,5 +1,14 @@
 import type { Logger } from "pino";
 import { createClient, RESP_TYPES } from "redis";
+import {
+  ALL_FIELDS,
+  entryFields,
+  type InvalidEntryReason,
+  type Verified,
+  variantFields,
+  verifyEntry,
+  verifyVariant,
+} from "./cache-entry.js";
 import { LocalTier } from "./local-tier.js";
 import type { ServiceMetrics } from "./metrics.js";
 import { rateLimited } from "./rate-limited.js";
@@ -68,11 +77,11 @@ export interface ResourceCacheOptions {
 /** Upper bound on a cache write (nobody waits on it; see set). */
 const SET_TIMEOUT_MS = 1_000;
 
+/** Bounds the memo of verified signatures (one per key and encoding; keys are existing files). */
+const MAX_VERIFIED_SIGNATURES = 10_000;
+
 /** At most one "writes failing" warning per this many ms; each says how many it stands for. */
 const WRITE_WARNING_INTERVAL_MS = 10_000;
-
-/** Every field of an entry, in this order, for a read that fills the in-process tier. */
-const ALL_FIELDS = ["etag", "body", "gzip", "br"];
 
 /** The wanted variant of an entry, or identity when the entry has no such variant. */
 export function variantOf(entry: BodyEntry, encoding: BodyEncoding): CachedBody {
@@ -80,17 +89,6 @@ export function variantOf(entry: BodyEntry, encoding: BodyEncoding): CachedBody 
   return variant
     ? { etag: entry.etag, encoding, bytes: variant }
     : { etag: entry.etag, encoding: "identity", bytes: entry.identity };
-}
-
-function entryFrom(reply: unknown[]): BodyEntry | undefined {
-  const [etag, identity, gz, br] = reply;
-  if (!Buffer.isBuffer(etag) || !Buffer.isBuffer(identity)) return undefined;
-  return {
-    etag: etag.toString(),
-    identity,
-    ...(Buffer.isBuffer(gz) ? { gzip: gz } : {}),
-    ...(Buffer.isBuffer(br) ? { br } : {}),
-  };
 }
 
 class CacheTimeoutError extends Error {
@@ -244,15 +242,38 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
     const pending = readsInFlight.get(key);
     if (pending) return pending;
     const ticket = tier.ticket();
-    const read = withTimeout("get", () => client.hmGet(key, ALL_FIELDS))
-      .then((reply) => {
-        const entry = entryFrom(reply);
+    const read = withTimeout("get", () => Promise.all([client.hmGet(key, [...ALL_FIELDS]), client.pTTL(key)]))
+      .then(([reply, ttlMs]) => {
+        const entry = accepted(key, verifyEntry(reply, ttlMs));
         if (entry) tier.offer(key, entry, ticket);
         return entry;
       })
       .finally(() => readsInFlight.delete(key));
     readsInFlight.set(key, read);
     return read;
+  }
+
+  const warnInvalid = rateLimited(1_000, (suppressed) =>
+    logger.warn(
+      { ...lastInvalid, refusedSinceLastWarning: suppressed + 1 },
+      "cache entry failed verification: treated as a miss, the fill overwrites it",
+    ),
+  );
+  let lastInvalid: { key: string; reason: InvalidEntryReason } | undefined;
+
+  /** Without the in-process tier: the signature each key's variant had when its CRC was checked. */
+  const verifiedSignatures = new Map<string, string>();
+
+  /** A verified value, or undefined for an absent or refused one (counted and logged). */
+  function accepted<T>(key: string, verified: Verified<T>): T | undefined {
+    if (verified.found === "valid") return verified.value;
+    if (verified.found === "invalid") {
+      metrics.invalidEntries.inc({ reason: verified.reason });
+      lastInvalid = { key, reason: verified.reason };
+      warnInvalid();
+      recordingSpan()?.setAttribute("cache.invalid", verified.reason);
+    }
+    return undefined;
   }
 
   function failedGet(key: string, error: unknown): void {
@@ -294,17 +315,15 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
         }
       } else if (usable) {
         try {
-          const field = encoding === "identity" ? "body" : encoding;
-          const [etag, variant, identity] = await withTimeout("get", () =>
-            encoding === "identity"
-              ? client.hmGet(key, ["etag", "body"])
-              : client.hmGet(key, ["etag", field, "body"]),
+          const [reply, ttlMs] = await withTimeout("get", () =>
+            Promise.all([client.hmGet(key, variantFields(encoding)), client.pTTL(key)]),
           );
-          if (Buffer.isBuffer(etag) && Buffer.isBuffer(variant)) {
-            found = { etag: etag.toString(), encoding, bytes: variant };
-          } else if (Buffer.isBuffer(etag) && Buffer.isBuffer(identity)) {
-            // Small bodies are stored without compressed variants.
-            found = { etag: etag.toString(), encoding: "identity", bytes: identity };
+          const memo = `${key} ${encoding}`;
+          const variant = accepted(key, verifyVariant(reply, encoding, ttlMs, verifiedSignatures.get(memo)));
+          if (variant) {
+            if (verifiedSignatures.size >= MAX_VERIFIED_SIGNATURES) verifiedSignatures.clear();
+            verifiedSignatures.set(memo, variant.signature);
+            found = { etag: variant.etag, encoding: variant.encoding, bytes: variant.bytes };
           }
         } catch (error) {
           failedGet(key, error);
@@ -325,10 +344,11 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
         metrics.cacheErrors.inc({ operation: "set" });
         return false;
       }
-      const fields: Record<string, Buffer | string> = { etag: entry.etag, body: entry.identity };
-      if (entry.gzip) fields.gzip = entry.gzip;
-      if (entry.br) fields.br = entry.br;
-      const transaction = client.multi().del(key).hSet(key, fields).expire(key, options.ttlSeconds);
+      const transaction = client
+        .multi()
+        .del(key)
+        .hSet(key, entryFields(entry))
+        .expire(key, options.ttlSeconds);
       // Reading the key inside the transaction makes Redis track it for this connection again
       // (any write ends tracking of a key), so the entry can go straight into the in-process
       // tier and the next writer's change still reaches us. With NOLOOP our own write sends
