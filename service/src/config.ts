@@ -80,6 +80,8 @@ const configSchema = z.object({
   CACHE_TIMEOUT_MS: integer(1, 5_000).default(50),
   /** How often a PING (bounded by CACHE_TIMEOUT_MS) checks that Redis answers. */
   CACHE_HEALTH_INTERVAL_MS: integer(50, 60_000).default(1_000),
+  /** Entries larger than this (all variants together) are not stored in Redis. */
+  CACHE_MAX_ENTRY_BYTES: integer(1_024, 512 * 1024 * 1024).default(1024 * 1024),
   /**
    * In-process tier in front of Redis, kept coherent by RESP3 client tracking (MiB of bodies;
    * 0 turns it off). Redis stays the shared cache: the tier only holds what Redis holds.
@@ -144,6 +146,7 @@ export type Config = Readonly<{
   cacheTtlSeconds: number;
   cacheTimeoutMs: number;
   cacheHealthIntervalMs: number;
+  cacheMaxEntryBytes: number;
   /** Byte budget of the in-process tier; 0 when it is off. */
   localCacheMaxBytes: number;
   contentDir: string;
@@ -193,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cacheTtlSeconds: c.CACHE_TTL_SECONDS,
     cacheTimeoutMs: c.CACHE_TIMEOUT_MS,
     cacheHealthIntervalMs: c.CACHE_HEALTH_INTERVAL_MS,
+    cacheMaxEntryBytes: c.CACHE_MAX_ENTRY_BYTES,
     localCacheMaxBytes: c.LOCAL_CACHE_MAX_MB * 1024 * 1024,
     contentDir: path.resolve(c.CONTENT_DIR),
     defaultLanguage: c.DEFAULT_LANGUAGE,

@@ -32,6 +32,8 @@ export interface ServiceMetrics {
   readonly cacheMisses: Counter<"resource_type">;
   readonly cacheErrors: Counter<"operation">;
   readonly cacheUp: Gauge;
+  /** Cache writes not attempted, by reason (too_large: over CACHE_MAX_ENTRY_BYTES). */
+  readonly skippedWrites: Counter<"reason">;
   /** Values read from Redis that failed verification (served from disk, then overwritten). */
   readonly invalidEntries: Counter<"reason">;
   /** The health PINGs behind cacheUp, by result (ok, timeout, error). */
@@ -117,6 +119,12 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
         this.set(isCacheUp() ? 1 : 0);
       },
     }),
+    skippedWrites: new Counter({
+      name: "mcp_resource_cache_writes_skipped_total",
+      help: "Cache fills not written to Redis, by reason (too_large: the entry's variants together exceed CACHE_MAX_ENTRY_BYTES).",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
     invalidEntries: new Counter({
       name: "mcp_resource_cache_invalid_entries_total",
       help: "Values read from Redis that failed verification and were treated as misses, by reason (format: not this service's format version or layout; checksum: a variant does not match its CRC-32; etag: the body does not match its ETag; ttl: no TTL).",
@@ -188,6 +196,7 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
   for (const operation of ["get", "set"] as const) metrics.cacheErrors.inc({ operation }, 0);
   for (const result of PROBE_RESULTS) metrics.cachePings.inc({ result }, 0);
   for (const reason of INVALID_ENTRY_REASONS) metrics.invalidEntries.inc({ reason }, 0);
+  metrics.skippedWrites.inc({ reason: "too_large" }, 0);
   // The tier's series exist only when it is on, so dashboards can tell off from idle.
   if (localTierSize) {
     registry.registerMetric(metrics.localLookups);

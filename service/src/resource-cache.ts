@@ -63,6 +63,8 @@ export interface ResourceCacheOptions {
   timeoutMs: number;
   /** How often a PING checks that Redis answers (within timeoutMs). */
   healthIntervalMs: number;
+  /** Entries larger than this (all variants) are not stored in Redis. */
+  maxEntryBytes: number;
   metrics: ServiceMetrics;
   logger: Logger;
   /** Optional fault injection (drills): extra latency before each Redis call. */
@@ -82,6 +84,11 @@ const MAX_VERIFIED_SIGNATURES = 10_000;
 
 /** At most one "writes failing" warning per this many ms; each says how many it stands for. */
 const WRITE_WARNING_INTERVAL_MS = 10_000;
+
+/** What an entry takes in Redis: every variant's bytes. */
+function storedBytes(entry: BodyEntry): number {
+  return entry.identity.length + (entry.gzip?.length ?? 0) + (entry.br?.length ?? 0);
+}
 
 /** The wanted variant of an entry, or identity when the entry has no such variant. */
 export function variantOf(entry: BodyEntry, encoding: BodyEncoding): CachedBody {
@@ -133,6 +140,13 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
   let wasReady = false;
   let lastErrorLog = 0;
   let writesFailing = false;
+  let lastTooLarge: { key: string; bytes: number } | undefined;
+  const warnTooLarge = rateLimited(60_000, (suppressed) =>
+    logger.warn(
+      { ...lastTooLarge, maxEntryBytes: options.maxEntryBytes, skippedSinceLastWarning: suppressed + 1 },
+      "cache entry too large for Redis (CACHE_MAX_ENTRY_BYTES): served from disk on every miss",
+    ),
+  );
   let lastWriteFailure: { key: string; error: unknown } | undefined;
   const warnWritesFailing = rateLimited(WRITE_WARNING_INTERVAL_MS, (suppressed) =>
     logger.warn(
@@ -220,7 +234,13 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
   async function withTimeout<T>(operation: string, run: () => Promise<T>, limitMs = timeoutMs): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CacheTimeoutError(operation, limitMs)), limitMs);
+      // At the deadline, one more turn of the event loop (setImmediate runs after the poll
+      // phase): a reply that arrived while the loop was blocked (a large fill's JSON, a GC
+      // pause) is used instead of being thrown away as a timeout it was not.
+      timer = setTimeout(
+        () => setImmediate(() => reject(new CacheTimeoutError(operation, limitMs))),
+        limitMs,
+      );
     });
     const work = delayed(run);
     // The losing promise still settles later; keep its rejection from going unhandled.
@@ -342,6 +362,22 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
     async set(key, entry) {
       if (!available()) {
         metrics.cacheErrors.inc({ operation: "set" });
+        return false;
+      }
+      const bytes = storedBytes(entry);
+      if (bytes > options.maxEntryBytes) {
+        // Moving it through the one shared connection would hold up every key behind it, and
+        // its read would outlive the lookup timeout anyway. Whatever an earlier, smaller
+        // version of the file left at the key is stale: it goes.
+        metrics.skippedWrites.inc({ reason: "too_large" });
+        lastTooLarge = { key, bytes };
+        warnTooLarge();
+        withTimeout("set", () => client.del(key), Math.max(timeoutMs, SET_TIMEOUT_MS)).catch(
+          (error: unknown) => {
+            metrics.cacheErrors.inc({ operation: "set" });
+            logger.debug({ err: String(error), key }, "cache delete of a too-large entry failed");
+          },
+        );
         return false;
       }
       const transaction = client

@@ -56,6 +56,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     ttlSeconds: config.cacheTtlSeconds,
     timeoutMs: config.cacheTimeoutMs,
     healthIntervalMs: config.cacheHealthIntervalMs,
+    maxEntryBytes: config.cacheMaxEntryBytes,
     localMaxBytes: config.localCacheMaxBytes,
     metrics,
     logger,

@@ -73,6 +73,7 @@ describe("/metrics exposition", () => {
       mcp_resource_cache_up: "gauge",
       mcp_resource_cache_pings_total: "counter",
       mcp_resource_cache_invalid_entries_total: "counter",
+      mcp_resource_cache_writes_skipped_total: "counter",
       mcp_resource_file_reads_total: "counter",
       mcp_resource_http_connections_dropped_total: "counter",
       // The in-process tier's own series (on by default; absent with LOCAL_CACHE_MAX_MB=0).
