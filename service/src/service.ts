@@ -6,6 +6,7 @@ import { openContentStore } from "./content-store.js";
 import { FaultInjector } from "./faults.js";
 import { createApp } from "./http/app.js";
 import { ConnectionDrain } from "./http/drain.js";
+import { createCatalogSource } from "./mcp/catalog.js";
 import { createMcpRouter } from "./mcp/router.js";
 import { createMetrics, type ServiceMetrics } from "./metrics.js";
 import { rateLimited } from "./rate-limited.js";
@@ -70,6 +71,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     logger,
     compressionMinBytes: config.compressionMinBytes,
   });
+  // What the content directory offers: MCP lists and completes from it, readiness checks it.
+  const catalog = createCatalogSource(store, logger);
   const app = createApp({
     logger,
     metrics,
@@ -80,7 +83,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     isAccepting: () => accepting,
     drain,
     // POST /mcp: the same resources over MCP, through the same loader (keys, metrics).
-    extraRouters: [createMcpRouter({ loader, store, logger, allowedHosts: config.mcpAllowedHosts })],
+    catalog,
+    extraRouters: [createMcpRouter({ loader, catalog, logger, allowedHosts: config.mcpAllowedHosts })],
     ...(faults ? { faultRouters: [faults.controlRouter()], faultMiddleware: faults.requestFaults() } : {}),
   });
 
