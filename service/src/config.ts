@@ -101,6 +101,14 @@ const configSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(0, 3_600_000).default(65_000),
   /** Open connections at most; more are dropped on accept (counted). */
   HTTP_MAX_CONNECTIONS: integer(1, 1_000_000).default(4_096),
+  /** Requests in progress on the work routes at most; more get 503 with Retry-After. */
+  MAX_INFLIGHT_REQUESTS: integer(1, 1_000_000).default(1_024),
+  /** POST /mcp requests in progress at most (each can carry a batch); more get 503. */
+  MCP_MAX_INFLIGHT: integer(1, 1_000_000).default(64),
+  /** resources/read calls one POST /mcp (a batch) may make; later ones get a JSON-RPC error. */
+  MCP_MAX_BATCH_READS: integer(1, 10_000).default(32),
+  /** Bytes of resource bodies and listings one POST /mcp response may carry. */
+  MCP_MAX_RESPONSE_BYTES: integer(1_024, 1024 * 1024 * 1024).default(1024 * 1024),
   /** Fault injection for drills: off unless set explicitly (see docs/runbook.md). */
   FAULTS_ENABLED: boolFlag.default(false),
   /** Bearer token that allows fault control from non-loopback callers (compose drills). */
@@ -160,6 +168,11 @@ export type Config = Readonly<{
     keepAliveTimeoutMs: number;
     maxConnections: number;
   }>;
+  /** In-flight bounds: the work routes, and POST /mcp within them. */
+  maxInflightRequests: number;
+  mcpMaxInflight: number;
+  /** Per-request bounds of POST /mcp. */
+  mcp: Readonly<{ maxBatchReads: number; maxResponseBytes: number }>;
   faultsEnabled: boolean;
   faultsToken: string | undefined;
   /** Host-header allow-list for POST /mcp; undefined means no Host check. */
@@ -209,6 +222,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keepAliveTimeoutMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: c.HTTP_MAX_CONNECTIONS,
     }),
+    maxInflightRequests: c.MAX_INFLIGHT_REQUESTS,
+    mcpMaxInflight: c.MCP_MAX_INFLIGHT,
+    mcp: Object.freeze({ maxBatchReads: c.MCP_MAX_BATCH_READS, maxResponseBytes: c.MCP_MAX_RESPONSE_BYTES }),
     faultsEnabled: c.FAULTS_ENABLED,
     faultsToken: c.FAULTS_TOKEN,
     mcpAllowedHosts: mcpAllowedHosts(c.MCP_ALLOWED_HOSTS, c.HOST),

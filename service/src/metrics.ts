@@ -1,6 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { INVALID_ENTRY_REASONS } from "./cache-entry.js";
+import { OVERLOAD_SCOPES } from "./http/inflight-limit.js";
 import { LOCAL_DROP_REASONS } from "./local-tier.js";
+import { MCP_LIMITS } from "./mcp/budget.js";
 import { PROBE_RESULTS } from "./redis-health.js";
 import type { ResourceType } from "./resource-names.js";
 
@@ -42,6 +44,12 @@ export interface ServiceMetrics {
   readonly fileReads: Counter<"resource_type">;
   /** Connections refused on accept because HTTP_MAX_CONNECTIONS were open. */
   readonly connectionsDropped: Counter;
+  /** Requests in progress on the work routes (resource routes and POST /mcp). */
+  readonly inflightRequests: Gauge;
+  /** Requests refused with 503 by an in-flight bound, by scope (service, mcp). */
+  readonly overloadRejections: Counter<"scope">;
+  /** MCP calls refused by a per-request bound, by limit (batch_reads, response_bytes). */
+  readonly mcpLimited: Counter<"limit">;
   /** In-process tier (RESP3 tracking): lookups by result, drops by reason, size at scrape. */
   readonly localLookups: Counter<"result">;
   readonly localDrops: Counter<"reason">;
@@ -155,6 +163,23 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
       help: "Connections closed on accept because HTTP_MAX_CONNECTIONS connections were already open.",
       registers: [registry],
     }),
+    inflightRequests: new Gauge({
+      name: "mcp_resource_inflight_requests",
+      help: "Requests in progress on the resource routes and POST /mcp (bounded by MAX_INFLIGHT_REQUESTS).",
+      registers: [registry],
+    }),
+    overloadRejections: new Counter({
+      name: "mcp_resource_overload_rejections_total",
+      help: "Requests refused with 503 and Retry-After because too many were in progress, by scope (service: MAX_INFLIGHT_REQUESTS; mcp: MCP_MAX_INFLIGHT).",
+      labelNames: ["scope"],
+      registers: [registry],
+    }),
+    mcpLimited: new Counter({
+      name: "mcp_resource_mcp_limited_total",
+      help: "MCP calls refused because their request went past a bound, by limit (batch_reads: MCP_MAX_BATCH_READS; response_bytes: MCP_MAX_RESPONSE_BYTES).",
+      labelNames: ["limit"],
+      registers: [registry],
+    }),
     localLookups: new Counter({
       name: "mcp_resource_local_cache_lookups_total",
       help: "Lookups in the in-process tier in front of Redis, by result (a hit skips the Redis round trip and also counts in mcp_resource_cache_hits_total).",
@@ -197,6 +222,8 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
   for (const result of PROBE_RESULTS) metrics.cachePings.inc({ result }, 0);
   for (const reason of INVALID_ENTRY_REASONS) metrics.invalidEntries.inc({ reason }, 0);
   metrics.skippedWrites.inc({ reason: "too_large" }, 0);
+  for (const scope of OVERLOAD_SCOPES) metrics.overloadRejections.inc({ scope }, 0);
+  for (const limit of MCP_LIMITS) metrics.mcpLimited.inc({ limit }, 0);
   // The tier's series exist only when it is on, so dashboards can tell off from idle.
   if (localTierSize) {
     registry.registerMetric(metrics.localLookups);

@@ -6,6 +6,7 @@ import { openContentStore } from "./content-store.js";
 import { FaultInjector } from "./faults.js";
 import { createApp } from "./http/app.js";
 import { ConnectionDrain } from "./http/drain.js";
+import { InflightLimit } from "./http/inflight-limit.js";
 import { createCatalogSource } from "./mcp/catalog.js";
 import { createMcpRouter } from "./mcp/router.js";
 import { createMetrics, type ServiceMetrics } from "./metrics.js";
@@ -73,6 +74,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   });
   // What the content directory offers: MCP lists and completes from it, readiness checks it.
   const catalog = createCatalogSource(store, logger);
+  const serviceInflight = new InflightLimit("service", config.maxInflightRequests);
   const app = createApp({
     logger,
     metrics,
@@ -84,7 +86,19 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     drain,
     // POST /mcp: the same resources over MCP, through the same loader (keys, metrics).
     catalog,
-    extraRouters: [createMcpRouter({ loader, catalog, logger, allowedHosts: config.mcpAllowedHosts })],
+    inflight: serviceInflight,
+    extraRouters: [
+      createMcpRouter({
+        loader,
+        catalog,
+        logger,
+        metrics,
+        allowedHosts: config.mcpAllowedHosts,
+        limits: config.mcp,
+        // An MCP request counts against the service's bound and against MCP's own.
+        inflight: [serviceInflight, new InflightLimit("mcp", config.mcpMaxInflight)],
+      }),
+    ],
     ...(faults ? { faultRouters: [faults.controlRouter()], faultMiddleware: faults.requestFaults() } : {}),
   });
 

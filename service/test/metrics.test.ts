@@ -76,6 +76,9 @@ describe("/metrics exposition", () => {
       mcp_resource_cache_writes_skipped_total: "counter",
       mcp_resource_file_reads_total: "counter",
       mcp_resource_http_connections_dropped_total: "counter",
+      mcp_resource_inflight_requests: "gauge",
+      mcp_resource_overload_rejections_total: "counter",
+      mcp_resource_mcp_limited_total: "counter",
       // The in-process tier's own series (on by default; absent with LOCAL_CACHE_MAX_MB=0).
       mcp_resource_local_cache_lookups_total: "counter",
       mcp_resource_local_cache_drops_total: "counter",

@@ -7,6 +7,7 @@ import type { ResourceCache } from "../resource-cache.js";
 import type { ResourceLoader } from "../resource-loader.js";
 import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics, renderOpenMetrics } from "../telemetry/openmetrics.js";
 import type { ConnectionDrain } from "./drain.js";
+import { type InflightLimit, inflightGuard, RETRY_AFTER_SECONDS } from "./inflight-limit.js";
 import { HttpProblem, notFound, sendProblem } from "./problem.js";
 import { requestContext, requestLog } from "./request-context.js";
 import { addResourceRoutes } from "./resource-routes.js";
@@ -24,6 +25,8 @@ export interface AppDeps {
   isAccepting: () => boolean;
   /** Shutdown's view of connections and requests (Connection: close while draining). */
   drain: Pick<ConnectionDrain, "track">;
+  /** The in-flight bound of the resource routes (MAX_INFLIGHT_REQUESTS). */
+  inflight: InflightLimit;
   /** Extra routers mounted after the resource routes (MCP). */
   extraRouters?: express.Router[];
   /** Fault control routes and per-request faults; present only when FAULTS_ENABLED. */
@@ -49,6 +52,14 @@ export function createApp(deps: AppDeps): express.Express {
     loader: deps.loader,
     store,
     defaultLanguage: deps.defaultLanguage,
+    overloadGuard: inflightGuard([deps.inflight], { metrics, logger }, (res) =>
+      sendProblem(res, {
+        type: "/problems/overloaded",
+        title: "Service overloaded",
+        status: 503,
+        detail: `too many requests in progress; retry after ${RETRY_AFTER_SECONDS} s`,
+      }),
+    ),
     ...(deps.faultMiddleware ? { faultMiddleware: deps.faultMiddleware } : {}),
   });
 

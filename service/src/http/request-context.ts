@@ -13,6 +13,16 @@ import type { ConnectionDrain } from "./drain.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const CONTEXT = Symbol("requestContext");
+const QUIET = Symbol("quietAccessLog");
+
+/**
+ * This response's access line logs at debug whatever its status: for refusals that are
+ * counted and warned about elsewhere (overload 503s), where a line each at error level would
+ * flood the log exactly when the process has the least time for it.
+ */
+export function quietAccessLog(res: Response): void {
+  (res as Response & { [QUIET]?: boolean })[QUIET] = true;
+}
 
 interface RequestContext {
   readonly id: string;
@@ -52,7 +62,8 @@ export function requestContext(deps: {
     );
     // Successful requests log at debug: an access log line per request at 1,000+ req/s
     // costs more CPU than the request itself. Client and server errors always log.
-    const level = status >= 500 ? "error" : status >= 400 ? "warn" : "debug";
+    const quiet = (res as Response & { [QUIET]?: boolean })[QUIET] === true;
+    const level = quiet ? "debug" : status >= 500 ? "error" : status >= 400 ? "warn" : "debug";
     if (!logger.isLevelEnabled(level)) return;
     requestLog(req, logger)[level](
       { res: { statusCode: status }, responseTime: Math.round(seconds * 1e6) / 1e3 },

@@ -19,6 +19,8 @@ export interface ResourceRoutesDeps {
   defaultLanguage: string;
   /** Drill faults, run after the route matched so metrics carry the route template. */
   faultMiddleware?: RequestHandler;
+  /** Refuses work past the in-flight bound (503); first on each route, so it counts on the route. */
+  overloadGuard?: RequestHandler;
 }
 
 /** How stale the template listing may be: a file added or removed shows up within this. */
@@ -77,9 +79,13 @@ async function sendResource(
  */
 export function addResourceRoutes(
   router: Router,
-  { loader, store, defaultLanguage, faultMiddleware }: ResourceRoutesDeps,
+  { loader, store, defaultLanguage, faultMiddleware, overloadGuard }: ResourceRoutesDeps,
 ): void {
-  const faults: RequestHandler[] = faultMiddleware ? [faultMiddleware] : [];
+  // Before each route's own handler: the overload bound, then (drills only) the faults.
+  const before: RequestHandler[] = [
+    ...(overloadGuard ? [overloadGuard] : []),
+    ...(faultMiddleware ? [faultMiddleware] : []),
+  ];
   // The listing is metadata of a directory that changes on deploys, not per request: built
   // (readdir, realpath and stat per file) at most once per LISTING_TTL_MS, serialized once.
   const listing = expiringValue(async () => {
@@ -104,20 +110,20 @@ export function addResourceRoutes(
       .get(...handlers)
       .all(otherMethods);
 
-  route("/mcp/resources/sdlc/:name", ...faults, async (req, res) => {
+  route("/mcp/resources/sdlc/:name", ...before, async (req, res) => {
     const name = requireName("name", req.params.name);
     if (name !== "core") throw notFound(`no SDLC resource named ${name}; the framework core is sdlc/core`);
     await sendResource(req, res, loader, sdlcCoreRef);
   });
 
-  route("/mcp/resources/patterns/:name", ...faults, async (req, res) => {
+  route("/mcp/resources/patterns/:name", ...before, async (req, res) => {
     const name = requireName("name", req.params.name);
     const language =
       req.query.language === undefined ? defaultLanguage : requireName("language", req.query.language);
     await sendResource(req, res, loader, patternRef(language, name));
   });
 
-  route("/mcp/resources/templates", ...faults, async (req, res) => {
+  route("/mcp/resources/templates", ...before, async (req, res) => {
     const { body, etag } = await listing.get();
     res.setHeader("ETag", etag);
     res.setHeader("Cache-Control", "no-cache");
@@ -130,7 +136,7 @@ export function addResourceRoutes(
     res.status(200).end(req.method === "HEAD" ? undefined : body);
   });
 
-  route("/mcp/resources/templates/:artifact_type", ...faults, async (req, res) => {
+  route("/mcp/resources/templates/:artifact_type", ...before, async (req, res) => {
     const artifactType = requireName("artifact_type", req.params.artifact_type);
     await sendResource(req, res, loader, templateRef(artifactType));
   });

@@ -15,6 +15,8 @@ export interface Catalog {
   readonly patternNames: ReadonlyMap<string, readonly string[]>;
   /** Artifact types with a template, sorted. */
   readonly artifactTypes: readonly string[];
+  /** Size of `resources` as JSON: what a resources/list adds to a response. */
+  readonly listBytes: number;
 }
 
 export interface CatalogSource {
@@ -132,7 +134,13 @@ async function buildCatalog(store: ContentStore, logger: Logger): Promise<Catalo
   }
   const artifactTypes = templates.map(({ name }) => name).filter((name) => listed.has(templateRef(name).uri));
   logger.debug({ resources: resources.length }, "mcp resource catalog built");
-  return { resources, languages: [...patternNames.keys()], patternNames, artifactTypes };
+  return {
+    resources,
+    languages: [...patternNames.keys()],
+    patternNames,
+    artifactTypes,
+    listBytes: Buffer.byteLength(JSON.stringify(resources)),
+  };
 }
 
 /**

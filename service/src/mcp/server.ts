@@ -17,6 +17,7 @@ import { z } from "zod";
 import { ResourceNotFoundError } from "../content-store.js";
 import { RESOURCE_MIME_TYPE, type ReadResourceBody } from "../resource-body.js";
 import type { ResourceLoader } from "../resource-loader.js";
+import type { RequestBudget } from "./budget.js";
 import type { CatalogSource } from "./catalog.js";
 import { PATTERN_URI_TEMPLATE, parseResourceUri, resourceNotFound, TEMPLATE_URI_TEMPLATE } from "./uri.js";
 
@@ -60,6 +61,8 @@ export interface McpServerDeps {
   logger: Logger;
   /** Shared across requests: the SDK would otherwise build an Ajv instance per server. */
   jsonSchemaValidator: jsonSchemaValidator;
+  /** What this server's one HTTP request may still cost (reads, response bytes). */
+  budget: RequestBudget;
 }
 
 /**
@@ -105,7 +108,13 @@ function validParams<T>(schema: z.ZodType<T>, request: unknown): T {
  * `subscribe`, no `listChanged`) and `completions`, and every read goes through the same
  * parse-and-validate step and the same loader as the REST routes.
  */
-export function createMcpServer({ loader, catalog, logger, jsonSchemaValidator }: McpServerDeps): Server {
+export function createMcpServer({
+  loader,
+  catalog,
+  logger,
+  jsonSchemaValidator,
+  budget,
+}: McpServerDeps): Server {
   const server = new Server(SERVER_INFO, {
     capabilities: { resources: {}, completions: {} },
     instructions: INSTRUCTIONS,
@@ -116,7 +125,9 @@ export function createMcpServer({ loader, catalog, logger, jsonSchemaValidator }
     guarded(logger, "resources/list", async () => {
       // One page: the whole catalog is a few dozen entries.
       validParams(ListResourcesRequestSchema, request);
-      return { resources: [...(await catalog.get()).resources] };
+      const { resources, listBytes } = await catalog.get();
+      budget.takeBytes("resources/list", listBytes);
+      return { resources: [...resources] };
     }),
   );
 
@@ -129,9 +140,12 @@ export function createMcpServer({ loader, catalog, logger, jsonSchemaValidator }
     guarded(logger, "resources/read", async (): Promise<ReadResourceResult> => {
       const { uri } = validParams(ReadResourceRequestSchema, request).params;
       const ref = parseResourceUri(uri);
+      budget.takeRead();
       try {
         // The REST route's exact body bytes (from Redis on a hit): same key, same metrics.
         const loaded = await loader.load(ref, "identity");
+        // Counted before the body is parsed and joins the response, not after.
+        budget.takeBytes(uri, loaded.bytes.length);
         const body = JSON.parse(loaded.bytes.toString("utf8")) as ReadResourceBody;
         return { contents: body.contents };
       } catch (error) {
