@@ -52,6 +52,21 @@ export const RESOURCE_TEMPLATES: readonly ResourceTemplate[] = Object.freeze([
   },
 ]);
 
+/**
+ * The `contents` of a cached body, parsed once per body: a hit from the in-process tier hands
+ * out the same Buffer every time, so repeated reads of a resource skip the JSON.parse. Held
+ * only as long as the Buffer is (the tier's entry); results are serialized, never mutated.
+ */
+const parsedBodies = new WeakMap<Buffer, ReadResourceBody["contents"]>();
+function parsedContents(bytes: Buffer): ReadResourceBody["contents"] {
+  let contents = parsedBodies.get(bytes);
+  if (!contents) {
+    contents = (JSON.parse(bytes.toString("utf8")) as ReadResourceBody).contents;
+    parsedBodies.set(bytes, contents);
+  }
+  return contents;
+}
+
 /** The protocol's cap on completion values per answer. */
 const MAX_COMPLETIONS = 100;
 
@@ -146,8 +161,7 @@ export function createMcpServer({
         const loaded = await loader.load(ref, "identity");
         // Counted before the body is parsed and joins the response, not after.
         budget.takeBytes(uri, loaded.bytes.length);
-        const body = JSON.parse(loaded.bytes.toString("utf8")) as ReadResourceBody;
-        return { contents: body.contents };
+        return { contents: parsedContents(loaded.bytes) };
       } catch (error) {
         if (error instanceof ResourceNotFoundError) throw resourceNotFound(uri);
         throw error;
