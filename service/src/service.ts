@@ -1,5 +1,5 @@
 import { createServer, type Server as HttpServer } from "node:http";
-import { type AddressInfo, Server } from "node:net";
+import { type AddressInfo, Server as NetServer } from "node:net";
 import type { Logger } from "pino";
 import { type Config, ConfigError } from "./config.js";
 import { openContentStore } from "./content-store.js";
@@ -84,9 +84,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     defaultLanguage: config.defaultLanguage,
     isAccepting: () => accepting,
     drain,
-    // POST /mcp: the same resources over MCP, through the same loader (keys, metrics).
     catalog,
     inflight: serviceInflight,
+    // POST /mcp: the same resources over MCP, through the same loader (keys, metrics).
     extraRouters: [
       createMcpRouter({
         loader,
@@ -145,7 +145,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       drain.begin();
       // Stop listening with net.Server's close: http.Server's would also destroy every
       // connection idle at this instant, resetting a keep-alive client's next request.
-      const drained = new Promise<void>((resolve) => Server.prototype.close.call(server, () => resolve()));
+      const drained = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
       const reaper = setInterval(() => setImmediate(() => drain.closeIdle(DRAIN_IDLE_MS)), 50);
       let cutConnections = 0;
       const timer = setTimeout(() => {
