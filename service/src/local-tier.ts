@@ -1,7 +1,14 @@
 import type { BodyEntry } from "./resource-cache.js";
 
 /** Why an entry left the in-process tier; the `reason` label of its drop counter. */
-export const LOCAL_DROP_REASONS = ["invalidated", "flushed", "disconnected", "capacity", "age"] as const;
+export const LOCAL_DROP_REASONS = [
+  "invalidated",
+  "flushed",
+  "disconnected",
+  "unresponsive",
+  "capacity",
+  "age",
+] as const;
 export type LocalDropReason = (typeof LOCAL_DROP_REASONS)[number];
 
 export interface LocalTierOptions {
@@ -112,12 +119,15 @@ export class LocalTier {
     if (held) this.#remove(key, held, "invalidated");
   }
 
-  /** The connection (and with it the server's tracking table) is gone: nothing here is vouched for. */
-  disconnected(): void {
+  /**
+   * Nothing here is vouched for any more: the connection (and with it the server's tracking
+   * table) is gone, or Redis stopped answering, so invalidations may not be reaching us.
+   */
+  disconnected(reason: Extract<LocalDropReason, "disconnected" | "unresponsive"> = "disconnected"): void {
     this.#sequence += 1;
     this.#flushedAt = this.#sequence;
     this.#invalidatedAt.clear();
-    this.#dropAll("disconnected");
+    this.#dropAll(reason);
   }
 
   #dropAll(reason: LocalDropReason): void {

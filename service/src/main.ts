@@ -3,18 +3,12 @@ import { createLogger } from "./logger.js";
 import { startService } from "./service.js";
 import { shutdownTracing } from "./telemetry/shutdown.js";
 
+/** Exit code of a shutdown that had to cut requests still in flight at SHUTDOWN_TIMEOUT_MS. */
+const EXIT_REQUESTS_CUT = 3;
+
 /** Process entry point: config from the environment, signals to a graceful stop. */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`mcp-resource-service: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const service = await startService(config, logger);
 
@@ -31,9 +25,13 @@ async function main(): Promise<void> {
     service
       .close()
       // Flush the spans of the requests that finished during the drain before exiting.
-      .then(() => shutdownTracing())
+      .then(async ({ cutConnections }) => {
+        await shutdownTracing();
+        return cutConnections;
+      })
       .then(
-        () => process.exit(0),
+        // A stop that had to cut requests is not a clean one; say so to whoever restarts us.
+        (cutConnections) => process.exit(cutConnections > 0 ? EXIT_REQUESTS_CUT : 0),
         (error: unknown) => {
           logger.error({ err: error }, "error during shutdown");
           process.exit(1);
@@ -45,6 +43,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // A setting that is invalid, or that only turns out to be when used (CONTENT_DIR), is exit 2.
+  if (error instanceof ConfigError) {
+    process.stderr.write(`mcp-resource-service: ${error.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(
     `mcp-resource-service: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
   );

@@ -1,5 +1,9 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { INVALID_ENTRY_REASONS } from "./cache-entry.js";
+import { OVERLOAD_SCOPES } from "./http/inflight-limit.js";
 import { LOCAL_DROP_REASONS } from "./local-tier.js";
+import { MCP_LIMITS } from "./mcp/budget.js";
+import { PROBE_RESULTS } from "./redis-health.js";
 import type { ResourceType } from "./resource-names.js";
 
 /**
@@ -30,8 +34,22 @@ export interface ServiceMetrics {
   readonly cacheMisses: Counter<"resource_type">;
   readonly cacheErrors: Counter<"operation">;
   readonly cacheUp: Gauge;
+  /** Cache writes not attempted, by reason (too_large: over CACHE_MAX_ENTRY_BYTES). */
+  readonly skippedWrites: Counter<"reason">;
+  /** Values read from Redis that failed verification (served from disk, then overwritten). */
+  readonly invalidEntries: Counter<"reason">;
+  /** The health PINGs behind cacheUp, by result (ok, timeout, error). */
+  readonly cachePings: Counter<"result">;
   readonly httpDuration: Histogram<"method" | "route" | "status_code">;
   readonly fileReads: Counter<"resource_type">;
+  /** Connections refused on accept because HTTP_MAX_CONNECTIONS were open. */
+  readonly connectionsDropped: Counter;
+  /** Requests in progress on the work routes (resource routes and POST /mcp). */
+  readonly inflightRequests: Gauge;
+  /** Requests refused with 503 by an in-flight bound, by scope (service, mcp). */
+  readonly overloadRejections: Counter<"scope">;
+  /** MCP calls refused by a per-request bound, by limit (batch_reads, response_bytes). */
+  readonly mcpLimited: Counter<"limit">;
   /** In-process tier (RESP3 tracking): lookups by result, drops by reason, size at scrape. */
   readonly localLookups: Counter<"result">;
   readonly localDrops: Counter<"reason">;
@@ -110,11 +128,29 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
     }),
     cacheUp: new Gauge({
       name: "mcp_resource_cache_up",
-      help: "1 when the service's Redis connection is ready, 0 when it is not.",
+      help: "1 when Redis answers: the connection is ready and the last health PINGs were answered within CACHE_TIMEOUT_MS; 0 otherwise.",
       registers: [registry],
       collect() {
         this.set(isCacheUp() ? 1 : 0);
       },
+    }),
+    skippedWrites: new Counter({
+      name: "mcp_resource_cache_writes_skipped_total",
+      help: "Cache fills not written to Redis, by reason (too_large: the entry's variants together exceed CACHE_MAX_ENTRY_BYTES).",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
+    invalidEntries: new Counter({
+      name: "mcp_resource_cache_invalid_entries_total",
+      help: "Values read from Redis that failed verification and were treated as misses, by reason (format: not this service's format version or layout; checksum: a variant does not match its CRC-32; etag: the body does not match its ETag; ttl: no TTL).",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
+    cachePings: new Counter({
+      name: "mcp_resource_cache_pings_total",
+      help: "Health PINGs sent to Redis every CACHE_HEALTH_INTERVAL_MS, by result (ok, timeout: no reply within CACHE_TIMEOUT_MS, error).",
+      labelNames: ["result"],
+      registers: [registry],
     }),
     httpDuration: new Histogram({
       name: "http_request_duration_seconds",
@@ -129,6 +165,28 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
       labelNames: ["resource_type"],
       registers: [registry],
     }),
+    connectionsDropped: new Counter({
+      name: "mcp_resource_http_connections_dropped_total",
+      help: "Connections closed on accept because HTTP_MAX_CONNECTIONS connections were already open.",
+      registers: [registry],
+    }),
+    inflightRequests: new Gauge({
+      name: "mcp_resource_inflight_requests",
+      help: "Requests in progress on the resource routes and POST /mcp (bounded by MAX_INFLIGHT_REQUESTS).",
+      registers: [registry],
+    }),
+    overloadRejections: new Counter({
+      name: "mcp_resource_overload_rejections_total",
+      help: "Requests refused with 503 and Retry-After because too many were in progress, by scope (service: MAX_INFLIGHT_REQUESTS; mcp: MCP_MAX_INFLIGHT).",
+      labelNames: ["scope"],
+      registers: [registry],
+    }),
+    mcpLimited: new Counter({
+      name: "mcp_resource_mcp_limited_total",
+      help: "MCP calls refused because their request went past a bound, by limit (batch_reads: MCP_MAX_BATCH_READS; response_bytes: MCP_MAX_RESPONSE_BYTES).",
+      labelNames: ["limit"],
+      registers: [registry],
+    }),
     localLookups: new Counter({
       name: "mcp_resource_local_cache_lookups_total",
       help: "Lookups in the in-process tier in front of Redis, by result (a hit skips the Redis round trip and also counts in mcp_resource_cache_hits_total).",
@@ -137,7 +195,7 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
     }),
     localDrops: new Counter({
       name: "mcp_resource_local_cache_drops_total",
-      help: "Entries dropped from the in-process tier, by reason (invalidated/flushed: Redis tracking said so; disconnected: tracking lost; capacity; age).",
+      help: "Entries dropped from the in-process tier, by reason (invalidated/flushed: Redis tracking said so; disconnected: tracking lost; unresponsive: Redis stopped answering PINGs; capacity; age).",
       labelNames: ["reason"],
       registers: [],
     }),
@@ -168,6 +226,11 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
   }
   for (const result of results) metrics.cacheLatency.zero({ cache_result: result });
   for (const operation of ["get", "set"] as const) metrics.cacheErrors.inc({ operation }, 0);
+  for (const result of PROBE_RESULTS) metrics.cachePings.inc({ result }, 0);
+  for (const reason of INVALID_ENTRY_REASONS) metrics.invalidEntries.inc({ reason }, 0);
+  metrics.skippedWrites.inc({ reason: "too_large" }, 0);
+  for (const scope of OVERLOAD_SCOPES) metrics.overloadRejections.inc({ scope }, 0);
+  for (const limit of MCP_LIMITS) metrics.mcpLimited.inc({ limit }, 0);
   // The tier's series exist only when it is on, so dashboards can tell off from idle.
   if (localTierSize) {
     registry.registerMetric(metrics.localLookups);

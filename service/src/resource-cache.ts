@@ -1,7 +1,18 @@
 import type { Logger } from "pino";
 import { createClient, RESP_TYPES } from "redis";
+import {
+  ALL_FIELDS,
+  entryFields,
+  type InvalidEntryReason,
+  type Verified,
+  variantFields,
+  verifyEntry,
+  verifyVariant,
+} from "./cache-entry.js";
 import { LocalTier } from "./local-tier.js";
 import type { ServiceMetrics } from "./metrics.js";
+import { rateLimited } from "./rate-limited.js";
+import { FAILURES_TO_DOWN, RedisHealth } from "./redis-health.js";
 import { recordError, recordingSpan } from "./telemetry/tracing.js";
 
 /**
@@ -25,12 +36,21 @@ export interface BodyEntry {
   readonly br?: Buffer;
 }
 
+/**
+ * What readiness reports about the cache: usable, or why not. `writes_failing` means Redis
+ * answers but refused or timed out the last write (maxmemory with noeviction, a read-only
+ * replica): hits still work, fills do not.
+ */
+export type CacheState = "ok" | "disconnected" | "not_answering" | "writes_failing";
+
 export interface ResourceCache {
   /** Returns the wanted variant on a hit, `undefined` on a miss, an error or a timeout. */
   get(key: string, encoding: BodyEncoding): Promise<CachedBody | undefined>;
   /** Stores an entry with the TTL; false when it could not (counted and logged, never thrown). */
   set(key: string, entry: BodyEntry): Promise<boolean>;
+  /** Connected and answering: lookups and writes go to Redis (mcp_resource_cache_up). */
   isReady(): boolean;
+  state(): CacheState;
   /** Size of the in-process tier, `undefined` when it is off. */
   localTier(): { entries: number; bytes: number } | undefined;
   close(): Promise<void>;
@@ -41,6 +61,10 @@ export interface ResourceCacheOptions {
   ttlSeconds: number;
   /** No request waits longer than this on Redis; past it the lookup is a miss. */
   timeoutMs: number;
+  /** How often a PING checks that Redis answers (within timeoutMs). */
+  healthIntervalMs: number;
+  /** Entries larger than this (all variants) are not stored in Redis. */
+  maxEntryBytes: number;
   metrics: ServiceMetrics;
   logger: Logger;
   /** Optional fault injection (drills): extra latency before each Redis call. */
@@ -55,8 +79,16 @@ export interface ResourceCacheOptions {
 /** Upper bound on a cache write (nobody waits on it; see set). */
 const SET_TIMEOUT_MS = 1_000;
 
-/** Every field of an entry, in this order, for a read that fills the in-process tier. */
-const ALL_FIELDS = ["etag", "body", "gzip", "br"];
+/** Bounds the memo of verified signatures (one per key and encoding; keys are existing files). */
+const MAX_VERIFIED_SIGNATURES = 10_000;
+
+/** At most one "writes failing" warning per this many ms; each says how many it stands for. */
+const WRITE_WARNING_INTERVAL_MS = 10_000;
+
+/** What an entry takes in Redis: every variant's bytes. */
+function storedBytes(entry: BodyEntry): number {
+  return entry.identity.length + (entry.gzip?.length ?? 0) + (entry.br?.length ?? 0);
+}
 
 /** The wanted variant of an entry, or identity when the entry has no such variant. */
 export function variantOf(entry: BodyEntry, encoding: BodyEncoding): CachedBody {
@@ -64,17 +96,6 @@ export function variantOf(entry: BodyEntry, encoding: BodyEncoding): CachedBody 
   return variant
     ? { etag: entry.etag, encoding, bytes: variant }
     : { etag: entry.etag, encoding: "identity", bytes: entry.identity };
-}
-
-function entryFrom(reply: unknown[]): BodyEntry | undefined {
-  const [etag, identity, gz, br] = reply;
-  if (!Buffer.isBuffer(etag) || !Buffer.isBuffer(identity)) return undefined;
-  return {
-    etag: etag.toString(),
-    identity,
-    ...(Buffer.isBuffer(gz) ? { gzip: gz } : {}),
-    ...(Buffer.isBuffer(br) ? { br } : {}),
-  };
 }
 
 class CacheTimeoutError extends Error {
@@ -118,6 +139,56 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
 
   let wasReady = false;
   let lastErrorLog = 0;
+  let writesFailing = false;
+  let lastTooLarge: { key: string; bytes: number } | undefined;
+  const warnTooLarge = rateLimited(60_000, (suppressed) =>
+    logger.warn(
+      { ...lastTooLarge, maxEntryBytes: options.maxEntryBytes, skippedSinceLastWarning: suppressed + 1 },
+      "cache entry too large for Redis (CACHE_MAX_ENTRY_BYTES): served from disk on every miss",
+    ),
+  );
+  let lastWriteFailure: { key: string; error: unknown } | undefined;
+  const warnWritesFailing = rateLimited(WRITE_WARNING_INTERVAL_MS, (suppressed) =>
+    logger.warn(
+      {
+        err: String(lastWriteFailure?.error),
+        key: lastWriteFailure?.key,
+        failedSinceLastWarning: suppressed + 1,
+      },
+      "cache writes failing: entries are not being cached, misses keep reading from disk",
+    ),
+  );
+
+  /** Extra latency before each Redis call, for the drills' slow-Redis fault. */
+  function delayed<T>(run: () => Promise<T>): Promise<T> {
+    const delay = options.delayMs?.() ?? 0;
+    return delay > 0 ? new Promise((r) => setTimeout(r, delay)).then(run) : run();
+  }
+
+  const health = new RedisHealth({
+    ping: () => delayed(() => client.ping()),
+    isConnected: () => client.isReady,
+    intervalMs: options.healthIntervalMs,
+    timeoutMs,
+    onProbe: (result) => metrics.cachePings.inc({ result }),
+    // An unanswered PING may mean invalidations are not reaching us either (a stalled link
+    // while other clients write): the in-process tier stops vouching for its entries at once.
+    onFirstFailure: () => local?.disconnected("unresponsive"),
+    onDown: (result, error) =>
+      logger.warn(
+        {
+          redis: redactRedisUrl(options.url),
+          timeoutMs,
+          probes: FAILURES_TO_DOWN,
+          result,
+          ...(error ? { err: String(error) } : {}),
+        },
+        "cache not answering: PING got no reply in time; serving from disk without waiting on Redis",
+      ),
+    onUp: () => logger.info({ redis: redactRedisUrl(options.url) }, "cache answering again"),
+  });
+  /** Lookups and writes go to Redis only while it is connected and answering. */
+  const available = () => client.isReady && health.answering;
   if (local) {
     client.on("invalidate", (key: Buffer | string | null) =>
       local.invalidate(key === null ? null : String(key)),
@@ -127,6 +198,7 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
   }
   client.on("ready", () => {
     wasReady = true;
+    health.connected();
     if (local) {
       local.disconnected();
       // node-redis turned tracking on in its handshake; NOLOOP keeps our own fills from
@@ -157,14 +229,20 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
   client.connect().catch((error: unknown) => {
     logger.warn({ err: String(error) }, "cache connect failed; will keep retrying");
   });
+  health.start();
 
   async function withTimeout<T>(operation: string, run: () => Promise<T>, limitMs = timeoutMs): Promise<T> {
-    const delay = options.delayMs?.() ?? 0;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CacheTimeoutError(operation, limitMs)), limitMs);
+      // At the deadline, one more turn of the event loop (setImmediate runs after the poll
+      // phase): a reply that arrived while the loop was blocked (a large fill's JSON, a GC
+      // pause) is used instead of being thrown away as a timeout it was not.
+      timer = setTimeout(
+        () => setImmediate(() => reject(new CacheTimeoutError(operation, limitMs))),
+        limitMs,
+      );
     });
-    const work = delay > 0 ? new Promise((r) => setTimeout(r, delay)).then(run) : run();
+    const work = delayed(run);
     // The losing promise still settles later; keep its rejection from going unhandled.
     work.catch(() => {});
     try {
@@ -184,15 +262,38 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
     const pending = readsInFlight.get(key);
     if (pending) return pending;
     const ticket = tier.ticket();
-    const read = withTimeout("get", () => client.hmGet(key, ALL_FIELDS))
-      .then((reply) => {
-        const entry = entryFrom(reply);
+    const read = withTimeout("get", () => Promise.all([client.hmGet(key, [...ALL_FIELDS]), client.pTTL(key)]))
+      .then(([reply, ttlMs]) => {
+        const entry = accepted(key, verifyEntry(reply, ttlMs));
         if (entry) tier.offer(key, entry, ticket);
         return entry;
       })
       .finally(() => readsInFlight.delete(key));
     readsInFlight.set(key, read);
     return read;
+  }
+
+  const warnInvalid = rateLimited(1_000, (suppressed) =>
+    logger.warn(
+      { ...lastInvalid, refusedSinceLastWarning: suppressed + 1 },
+      "cache entry failed verification: treated as a miss, the fill overwrites it",
+    ),
+  );
+  let lastInvalid: { key: string; reason: InvalidEntryReason } | undefined;
+
+  /** Without the in-process tier: the signature each key's variant had when its CRC was checked. */
+  const verifiedSignatures = new Map<string, string>();
+
+  /** A verified value, or undefined for an absent or refused one (counted and logged). */
+  function accepted<T>(key: string, verified: Verified<T>): T | undefined {
+    if (verified.found === "valid") return verified.value;
+    if (verified.found === "invalid") {
+      metrics.invalidEntries.inc({ reason: verified.reason });
+      lastInvalid = { key, reason: verified.reason };
+      warnInvalid();
+      recordingSpan()?.setAttribute("cache.invalid", verified.reason);
+    }
+    return undefined;
   }
 
   function failedGet(key: string, error: unknown): void {
@@ -205,11 +306,17 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
   }
 
   return {
-    isReady: () => client.isReady,
+    isReady: available,
+    state() {
+      if (!client.isReady) return "disconnected";
+      if (!health.answering) return "not_answering";
+      return writesFailing ? "writes_failing" : "ok";
+    },
     localTier: () => (local ? { entries: local.size, bytes: local.bytes } : undefined),
 
     async get(key, encoding) {
-      if (local && client.isReady) {
+      const usable = available();
+      if (local && usable) {
         const held = local.get(key);
         metrics.localLookups.inc({ result: held ? "hit" : "miss" });
         if (held) {
@@ -219,26 +326,24 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
       }
       const started = performance.now();
       let found: CachedBody | undefined;
-      if (local && client.isReady) {
+      if (local && usable) {
         try {
           const entry = await readThrough(local, key);
           if (entry) found = variantOf(entry, encoding);
         } catch (error) {
           failedGet(key, error);
         }
-      } else if (client.isReady) {
+      } else if (usable) {
         try {
-          const field = encoding === "identity" ? "body" : encoding;
-          const [etag, variant, identity] = await withTimeout("get", () =>
-            encoding === "identity"
-              ? client.hmGet(key, ["etag", "body"])
-              : client.hmGet(key, ["etag", field, "body"]),
+          const [reply, ttlMs] = await withTimeout("get", () =>
+            Promise.all([client.hmGet(key, variantFields(encoding)), client.pTTL(key)]),
           );
-          if (Buffer.isBuffer(etag) && Buffer.isBuffer(variant)) {
-            found = { etag: etag.toString(), encoding, bytes: variant };
-          } else if (Buffer.isBuffer(etag) && Buffer.isBuffer(identity)) {
-            // Small bodies are stored without compressed variants.
-            found = { etag: etag.toString(), encoding: "identity", bytes: identity };
+          const memo = `${key} ${encoding}`;
+          const variant = accepted(key, verifyVariant(reply, encoding, ttlMs, verifiedSignatures.get(memo)));
+          if (variant) {
+            if (verifiedSignatures.size >= MAX_VERIFIED_SIGNATURES) verifiedSignatures.clear();
+            verifiedSignatures.set(memo, variant.signature);
+            found = { etag: variant.etag, encoding: variant.encoding, bytes: variant.bytes };
           }
         } catch (error) {
           failedGet(key, error);
@@ -255,14 +360,31 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
     },
 
     async set(key, entry) {
-      if (!client.isReady) {
+      if (!available()) {
         metrics.cacheErrors.inc({ operation: "set" });
         return false;
       }
-      const fields: Record<string, Buffer | string> = { etag: entry.etag, body: entry.identity };
-      if (entry.gzip) fields.gzip = entry.gzip;
-      if (entry.br) fields.br = entry.br;
-      const transaction = client.multi().del(key).hSet(key, fields).expire(key, options.ttlSeconds);
+      const bytes = storedBytes(entry);
+      if (bytes > options.maxEntryBytes) {
+        // Moving it through the one shared connection would hold up every key behind it, and
+        // its read would outlive the lookup timeout anyway. Whatever an earlier, smaller
+        // version of the file left at the key is stale: it goes.
+        metrics.skippedWrites.inc({ reason: "too_large" });
+        lastTooLarge = { key, bytes };
+        warnTooLarge();
+        withTimeout("set", () => client.del(key), Math.max(timeoutMs, SET_TIMEOUT_MS)).catch(
+          (error: unknown) => {
+            metrics.cacheErrors.inc({ operation: "set" });
+            logger.debug({ err: String(error), key }, "cache delete of a too-large entry failed");
+          },
+        );
+        return false;
+      }
+      const transaction = client
+        .multi()
+        .del(key)
+        .hSet(key, entryFields(entry))
+        .expire(key, options.ttlSeconds);
       // Reading the key inside the transaction makes Redis track it for this connection again
       // (any write ends tracking of a key), so the entry can go straight into the in-process
       // tier and the next writer's change still reaches us. With NOLOOP our own write sends
@@ -273,16 +395,22 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
         // Nobody waits on a set: a longer bound than a lookup's, so that on a saturated event
         // loop a write Redis did apply is not counted (and retried) as failed.
         await withTimeout("set", () => transaction.exec(), Math.max(timeoutMs, SET_TIMEOUT_MS));
+        writesFailing = false;
         local?.offer(key, entry, ticket);
         return true;
       } catch (error) {
+        // Redis answers but does not take the write (OOM under maxmemory, READONLY, a timeout):
+        // counted for the "cache writes failing" alert, and a warning at most every 10 s.
         metrics.cacheErrors.inc({ operation: "set" });
-        logger.debug({ err: String(error), key }, "cache set failed");
+        writesFailing = true;
+        lastWriteFailure = { key, error };
+        warnWritesFailing();
         return false;
       }
     },
 
     async close() {
+      health.stop();
       if (client.isOpen) {
         try {
           await client.close();

@@ -66,9 +66,10 @@ export function createResourceLoader(deps: ResourceLoaderDeps): ResourceLoader {
       );
       // The response does not wait for the cache write, but the entry stays shared until
       // Redis has it: a miss that lands in between reuses it instead of reading again. When
-      // Redis could not take it (down, timing out), it stays shared a little longer, so an
-      // outage costs one read and compression per key per DEGRADED_REUSE_MS, not per request;
-      // those requests still count as misses.
+      // Redis could not take it (down, timing out, refusing writes, or the entry is over
+      // CACHE_MAX_ENTRY_BYTES), it stays shared a little longer, so that costs one read and
+      // compression per key per DEGRADED_REUSE_MS, not per request; those requests still count
+      // as misses.
       void cache.set(ref.cacheKey, entry).then((stored) => {
         if (stored) release();
         else setTimeout(release, DEGRADED_REUSE_MS).unref();

@@ -3,8 +3,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../lib/harness/ports.js";
 import { sampleValue, scrape } from "../../test/support/exposition.js";
 import { startTestService, type TestService } from "../../test/support/service.js";
+import { entryFields } from "../src/cache-entry.js";
 import { type LocalDropReason, LocalTier } from "../src/local-tier.js";
+import { buildBodyEntry } from "../src/resource-body.js";
 import type { BodyEntry } from "../src/resource-cache.js";
+import { templateRef } from "../src/resource-names.js";
 
 /** Reads Redis counts itself as hits (INFO stats): what the in-process tier spares it. */
 async function redisKeyspaceHits(redis: ReturnType<typeof createClient>): Promise<number> {
@@ -166,13 +169,15 @@ describe("in-process tier against a real Redis (RESP3 tracking)", () => {
     const drops = sampleValue(await scrape(t.url), "mcp_resource_local_cache_drops_total", {
       reason: "invalidated",
     });
-    // Another instance refilled the key with a different body.
-    await redis.hSet(KEY, { etag: '"other-instance"', body: '{"changed":true}' });
-    await redis.hDel(KEY, ["gzip", "br"]);
+    // Another instance refilled the key with a different body (a valid entry: a value that
+    // does not verify is refused and overwritten, see cache-poisoning.test.ts).
+    const changed = await buildBodyEntry(templateRef("adr"), "changed by another instance", 10_240);
+    await redis.multi().del(KEY).hSet(KEY, entryFields(changed)).expire(KEY, 300).exec();
     await waitFor("the next response to carry the new body", async () => {
       const response = await fetch(`${t.url}${URL_PATH}`);
       return (
-        (await response.text()) === '{"changed":true}' && response.headers.get("etag") === '"other-instance"'
+        (await response.text()) === changed.identity.toString() &&
+        response.headers.get("etag") === changed.etag
       );
     });
     expect(
@@ -225,7 +230,8 @@ describe("LOCAL_CACHE_MAX_MB=0", () => {
       const before = await redisKeyspaceHits(redis);
       for (let i = 0; i < 3; i++) await (await fetch(`${t.url}/mcp/resources/sdlc/core`)).arrayBuffer();
       const after = await redisKeyspaceHits(redis);
-      expect(after - before).toBe(3);
+      // Each read is an HMGET and a PTTL (its TTL is verified), both keyspace hits.
+      expect(after - before).toBe(3 * 2);
       const text = await (await fetch(`${t.url}/metrics`)).text();
       expect(text).not.toContain("mcp_resource_local_cache");
     } finally {

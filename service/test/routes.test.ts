@@ -106,6 +106,26 @@ describe("resource routes", () => {
     expect(await ready.json()).toMatchObject({ status: "ready", checks: { content: "ok", cache: "ok" } });
   });
 
+  it.each([
+    "/mcp/resources/sdlc/core",
+    "/mcp/resources/patterns/core?language=go",
+    "/mcp/resources/templates",
+    "/mcp/resources/templates/prd",
+    "/mcp/resources/templates/prd/extra",
+  ])("answers other methods than GET and HEAD on %s with a 405 naming the allowed ones", async (route) => {
+    for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
+      const response = await fetch(`${t.url}${route}`, { method, body: method === "DELETE" ? null : "{}" });
+      expect(response.status, `${method} ${route}`).toBe(405);
+      expect(response.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
+      expect(response.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
+      expect(await response.json()).toMatchObject({ status: 405, type: "/problems/method-not-allowed" });
+    }
+    const options = await fetch(`${t.url}${route}`, { method: "OPTIONS" });
+    expect(options.status).toBe(204);
+    expect(options.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
+    expect((await fetch(`${t.url}${route}`, { method: "HEAD" })).status).not.toBe(405);
+  });
+
   it("answers unknown routes with a problem+json 404", async () => {
     const response = await fetch(`${t.url}/nope`);
     expect(response.status).toBe(404);

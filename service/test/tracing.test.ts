@@ -22,6 +22,9 @@ const exporter = new InMemorySpanExporter();
 const sdk = startTracingSdk(process.env, { spanProcessors: [new SimpleSpanProcessor({ exporter })] });
 createRequire(import.meta.url)("express");
 const { startTestService } = await import("../../test/support/service.js");
+const { entryFields } = await import("../src/cache-entry.js");
+const { buildBodyEntry } = await import("../src/resource-body.js");
+const { templateRef } = await import("../src/resource-names.js");
 
 type TestService = Awaited<ReturnType<typeof startTestService>>;
 type Span = ReadableSpan;
@@ -111,23 +114,16 @@ describe("tracing a resource request", () => {
     expect(fill.some((text) => text.startsWith("EXPIRE resource:patterns:python:core"))).toBe(true);
   });
 
-  it("hit: resource.load (hit) with one Redis HMGET and no file read", async () => {
+  it("hit: resource.load (hit) with one Redis read (HMGET and PTTL) and no file read", async () => {
     // A key of its own, written by "another instance" (redis-cli): this service has never
     // seen it, so its first read is a Redis HMGET hit (which also puts it in the in-process
     // tier). redis-cli, not a node-redis client: this process's instrumentation would trace it.
     const path = "/mcp/resources/templates/release-notes";
-    const body =
-      '{"contents":[{"uri":"sdlc://templates/release-notes","mimeType":"text/markdown","text":"x"}]}';
-    execFileSync("redis-cli", [
-      "-u",
-      t.redis.url,
-      "HSET",
-      "resource:templates:release-notes",
-      "etag",
-      '"other"',
-      "body",
-      body,
-    ]);
+    const fields = entryFields(await buildBodyEntry(templateRef("release-notes"), "x", 10_240));
+    const key = "resource:templates:release-notes";
+    const values = Object.entries(fields).flatMap(([field, value]) => [field, value.toString()]);
+    execFileSync("redis-cli", ["-u", t.redis.url, "HSET", key, ...values]);
+    execFileSync("redis-cli", ["-u", t.redis.url, "EXPIRE", key, "300"]);
     exporter.reset();
 
     const { response, server, load, spans } = await traceOf(path);
@@ -141,7 +137,8 @@ describe("tracing a resource request", () => {
     expect(load?.attributes["cache.tier"]).toBeUndefined();
     if (!load) return;
     const children = childrenOf(spans, load);
-    expect(children.map((span) => span.name)).toEqual(["redis-HMGET"]);
+    // The entry and its TTL, in one round trip (a value without a TTL is not served).
+    expect(children.map((span) => span.name).sort()).toEqual(["redis-HMGET", "redis-PTTL"]);
     // One span per layer: no Express/router middleware spans, one SERVER span.
     expect(spans.filter((span) => span.kind === SpanKind.SERVER)).toHaveLength(1);
     expect(new Set(spans.map((span) => span.instrumentationScope.name))).toEqual(

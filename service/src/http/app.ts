@@ -1,10 +1,13 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import type { Logger } from "pino";
-import { type ContentStore, ResourceNotFoundError } from "../content-store.js";
+import { type ContentStore, ResourceNotFoundError, ResourceUnreadableError } from "../content-store.js";
+import type { CatalogSource } from "../mcp/catalog.js";
 import type { ServiceMetrics } from "../metrics.js";
 import type { ResourceCache } from "../resource-cache.js";
 import type { ResourceLoader } from "../resource-loader.js";
 import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics, renderOpenMetrics } from "../telemetry/openmetrics.js";
+import type { ConnectionDrain } from "./drain.js";
+import { type InflightLimit, inflightGuard, RETRY_AFTER_SECONDS } from "./inflight-limit.js";
 import { HttpProblem, notFound, sendProblem } from "./problem.js";
 import { requestContext, requestLog } from "./request-context.js";
 import { addResourceRoutes } from "./resource-routes.js";
@@ -16,8 +19,14 @@ export interface AppDeps {
   store: ContentStore;
   cache: ResourceCache;
   defaultLanguage: string;
+  /** What the content directory offers; readiness needs at least one servable resource. */
+  catalog: CatalogSource;
   /** False once shutdown has begun, so load balancers stop sending work. */
   isAccepting: () => boolean;
+  /** Shutdown's view of connections and requests (Connection: close while draining). */
+  drain: Pick<ConnectionDrain, "track">;
+  /** The in-flight bound of the resource routes (MAX_INFLIGHT_REQUESTS). */
+  inflight: InflightLimit;
   /** Extra routers mounted after the resource routes (MCP). */
   extraRouters?: express.Router[];
   /** Fault control routes and per-request faults; present only when FAULTS_ENABLED. */
@@ -36,13 +45,21 @@ export function createApp(deps: AppDeps): express.Express {
   app.enable("case sensitive routing");
   app.enable("strict routing");
 
-  app.use(requestContext({ logger, metrics, isAccepting: deps.isAccepting }));
+  app.use(requestContext({ logger, metrics, drain: deps.drain }));
   // The resource routes first, on the app's own router: they are nearly all of the traffic,
   // and Express tries each layer in order.
   addResourceRoutes(app.router, {
     loader: deps.loader,
     store,
     defaultLanguage: deps.defaultLanguage,
+    overloadGuard: inflightGuard([deps.inflight], { metrics, logger }, (res) =>
+      sendProblem(res, {
+        type: "/problems/overloaded",
+        title: "Service overloaded",
+        status: 503,
+        detail: `too many requests in progress; retry after ${RETRY_AFTER_SECONDS} s`,
+      }),
+    ),
     ...(deps.faultMiddleware ? { faultMiddleware: deps.faultMiddleware } : {}),
   });
 
@@ -50,16 +67,30 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: "ok" });
   });
 
+  /** Servable: the root can be listed and at least one resource's file opened and read. */
+  async function contentState(): Promise<"ok" | "unreadable" | "empty"> {
+    if (!(await store.isReadable())) return "unreadable";
+    try {
+      return (await deps.catalog.get()).resources.length > 0 ? "ok" : "empty";
+    } catch {
+      return "unreadable";
+    }
+  }
+
   app.get("/readyz", async (_req, res) => {
-    const contentOk = await store.isReadable();
-    const cacheOk = cache.isReady();
+    const content = await contentState();
+    const contentOk = content === "ok";
+    const cacheState = cache.state();
+    const cacheOk = cacheState === "ok";
     const ready = contentOk && deps.isAccepting();
     res.status(ready ? 200 : 503).json({
       status: ready ? (cacheOk ? "ready" : "degraded") : "not_ready",
       checks: {
-        content: contentOk ? "ok" : "unreadable",
-        // Redis down is degraded, not unready: every resource is still served from disk.
+        content,
+        // Redis down, silent or refusing writes is degraded, not unready: every resource is
+        // still served from disk.
         cache: cacheOk ? "ok" : "degraded",
+        cacheState,
         accepting: deps.isAccepting(),
       },
     });
@@ -90,6 +121,17 @@ export function createApp(deps: AppDeps): express.Express {
     }
     if (error instanceof HttpProblem) return sendProblem(res, error.problem);
     if (error instanceof ResourceNotFoundError) return sendProblem(res, notFound(error.message).problem);
+    if (error instanceof ResourceUnreadableError) {
+      // The file is there but cannot be read: the server's fault, logged with the cause; the
+      // client learns which resource, not the path or the error.
+      requestLog(req, logger).error({ uri: error.ref.uri, err: error.cause }, error.message);
+      return sendProblem(res, {
+        type: "/problems/resource-unreadable",
+        title: "Resource unreadable",
+        status: 500,
+        detail: `${error.ref.uri} exists but could not be read`,
+      });
+    }
     // Errors raised by Express itself for bad input (undecodable params, bad JSON) carry a 4xx status.
     const status =
       typeof error?.status === "number"

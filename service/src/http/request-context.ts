@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import type { ServiceMetrics } from "../metrics.js";
+import type { ConnectionDrain } from "./drain.js";
 
 /**
  * The one middleware every request passes: request id, access log, HTTP metrics and the
@@ -12,6 +13,16 @@ import type { ServiceMetrics } from "../metrics.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const CONTEXT = Symbol("requestContext");
+const QUIET = Symbol("quietAccessLog");
+
+/**
+ * This response's access line logs at debug whatever its status: for refusals that are
+ * counted and warned about elsewhere (overload 503s), where a line each at error level would
+ * flood the log exactly when the process has the least time for it.
+ */
+export function quietAccessLog(res: Response): void {
+  (res as Response & { [QUIET]?: boolean })[QUIET] = true;
+}
 
 interface RequestContext {
   readonly id: string;
@@ -37,9 +48,10 @@ function routeLabel(req: Request): string {
 export function requestContext(deps: {
   logger: Logger;
   metrics: ServiceMetrics;
-  isAccepting: () => boolean;
+  /** Tracks each request so that shutdown can close its connection after the response. */
+  drain: Pick<ConnectionDrain, "track">;
 }): RequestHandler {
-  const { logger, metrics, isAccepting } = deps;
+  const { logger, metrics, drain } = deps;
 
   function finished(req: Request, res: Response, started: number): void {
     const seconds = (performance.now() - started) / 1000;
@@ -50,7 +62,8 @@ export function requestContext(deps: {
     );
     // Successful requests log at debug: an access log line per request at 1,000+ req/s
     // costs more CPU than the request itself. Client and server errors always log.
-    const level = status >= 500 ? "error" : status >= 400 ? "warn" : "debug";
+    const quiet = (res as Response & { [QUIET]?: boolean })[QUIET] === true;
+    const level = quiet ? "debug" : status >= 500 ? "error" : status >= 400 ? "warn" : "debug";
     if (!logger.isLevelEnabled(level)) return;
     requestLog(req, logger)[level](
       { res: { statusCode: status }, responseTime: Math.round(seconds * 1e6) / 1e3 },
@@ -65,7 +78,7 @@ export function requestContext(deps: {
     (req as WithContext)[CONTEXT] = { id };
     res.setHeader("X-Request-Id", id);
     // While draining, answer what is in flight and let the client reconnect elsewhere.
-    if (!isAccepting()) res.setHeader("Connection", "close");
+    drain.track(req, res);
     res.once("finish", () => finished(req, res, started));
     next();
   };

@@ -11,7 +11,7 @@ import {
   templateRef,
 } from "../resource-names.js";
 import { chooseEncoding, etagMatches } from "./negotiation.js";
-import { invalidName, notFound } from "./problem.js";
+import { HttpProblem, invalidName, notFound } from "./problem.js";
 
 export interface ResourceRoutesDeps {
   loader: ResourceLoader;
@@ -19,10 +19,30 @@ export interface ResourceRoutesDeps {
   defaultLanguage: string;
   /** Drill faults, run after the route matched so metrics carry the route template. */
   faultMiddleware?: RequestHandler;
+  /** Refuses work past the in-flight bound (503); first on each route, so it counts on the route. */
+  overloadGuard?: RequestHandler;
 }
 
 /** How stale the template listing may be: a file added or removed shows up within this. */
 export const LISTING_TTL_MS = 2_000;
+
+/** What every resource route answers to; GET also serves HEAD. */
+const ALLOWED_METHODS = "GET, HEAD, OPTIONS";
+
+/** After a route's GET handler: OPTIONS names the methods, anything else is a 405 that does too. */
+const otherMethods: RequestHandler = (req, res) => {
+  res.setHeader("Allow", ALLOWED_METHODS);
+  if (req.method === "OPTIONS") {
+    res.status(204).end();
+    return;
+  }
+  throw new HttpProblem({
+    type: "/problems/method-not-allowed",
+    title: "Method not allowed",
+    status: 405,
+    detail: `${req.method} is not allowed here; resources are read with GET or HEAD`,
+  });
+};
 
 /** Validates one client-supplied name; anything else is a 400 before it reaches a path or key. */
 function requireName(param: string, value: unknown): string {
@@ -59,9 +79,13 @@ async function sendResource(
  */
 export function addResourceRoutes(
   router: Router,
-  { loader, store, defaultLanguage, faultMiddleware }: ResourceRoutesDeps,
+  { loader, store, defaultLanguage, faultMiddleware, overloadGuard }: ResourceRoutesDeps,
 ): void {
-  const faults: RequestHandler[] = faultMiddleware ? [faultMiddleware] : [];
+  // Before each route's own handler: the overload bound, then (drills only) the faults.
+  const before: RequestHandler[] = [
+    ...(overloadGuard ? [overloadGuard] : []),
+    ...(faultMiddleware ? [faultMiddleware] : []),
+  ];
   // The listing is metadata of a directory that changes on deploys, not per request: built
   // (readdir, realpath and stat per file) at most once per LISTING_TTL_MS, serialized once.
   const listing = expiringValue(async () => {
@@ -79,20 +103,27 @@ export function addResourceRoutes(
     return { body, etag: strongEtag(body) };
   }, LISTING_TTL_MS);
 
-  router.get("/mcp/resources/sdlc/:name", ...faults, async (req, res) => {
+  // Each route: its GET (and so HEAD) handler, then a 405 for every other method.
+  const route = (path: string, ...handlers: RequestHandler[]) =>
+    router
+      .route(path)
+      .get(...handlers)
+      .all(otherMethods);
+
+  route("/mcp/resources/sdlc/:name", ...before, async (req, res) => {
     const name = requireName("name", req.params.name);
     if (name !== "core") throw notFound(`no SDLC resource named ${name}; the framework core is sdlc/core`);
     await sendResource(req, res, loader, sdlcCoreRef);
   });
 
-  router.get("/mcp/resources/patterns/:name", ...faults, async (req, res) => {
+  route("/mcp/resources/patterns/:name", ...before, async (req, res) => {
     const name = requireName("name", req.params.name);
     const language =
       req.query.language === undefined ? defaultLanguage : requireName("language", req.query.language);
     await sendResource(req, res, loader, patternRef(language, name));
   });
 
-  router.get("/mcp/resources/templates", ...faults, async (req, res) => {
+  route("/mcp/resources/templates", ...before, async (req, res) => {
     const { body, etag } = await listing.get();
     res.setHeader("ETag", etag);
     res.setHeader("Cache-Control", "no-cache");
@@ -105,7 +136,7 @@ export function addResourceRoutes(
     res.status(200).end(req.method === "HEAD" ? undefined : body);
   });
 
-  router.get("/mcp/resources/templates/:artifact_type", ...faults, async (req, res) => {
+  route("/mcp/resources/templates/:artifact_type", ...before, async (req, res) => {
     const artifactType = requireName("artifact_type", req.params.artifact_type);
     await sendResource(req, res, loader, templateRef(artifactType));
   });
@@ -113,7 +144,7 @@ export function addResourceRoutes(
   // More path segments than a name can have ("../x", "a/b", "/etc/passwd"): a bad name, not
   // an unknown route, so the client learns what is wrong.
   for (const kind of ["sdlc", "patterns", "templates"]) {
-    router.get(`/mcp/resources/${kind}/*rest`, () => {
+    route(`/mcp/resources/${kind}/*rest`, () => {
       throw invalidName("name", "must be a single path segment");
     });
   }

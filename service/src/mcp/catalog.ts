@@ -1,6 +1,6 @@
 import type { Resource } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "pino";
-import { type ContentStore, ResourceNotFoundError } from "../content-store.js";
+import { type ContentStore, ResourceNotFoundError, ResourceUnreadableError } from "../content-store.js";
 import { expiringValue } from "../expiring-value.js";
 import { RESOURCE_MIME_TYPE } from "../resource-body.js";
 import { patternRef, type ResourceRef, sdlcCoreRef, templateRef } from "../resource-names.js";
@@ -15,10 +15,24 @@ export interface Catalog {
   readonly patternNames: ReadonlyMap<string, readonly string[]>;
   /** Artifact types with a template, sorted. */
   readonly artifactTypes: readonly string[];
+  /** Size of `resources` as JSON: what a resources/list adds to a response. */
+  readonly listBytes: number;
 }
 
 export interface CatalogSource {
   get(): Promise<Catalog>;
+}
+
+/** How long one walk of the content directory answers resources/list, completion and readiness. */
+export const CATALOG_TTL_MS = 5_000;
+
+/** How much of each file the catalog reads for its title: a heading is near the top. */
+const TITLE_HEAD_BYTES = 64 * 1024;
+
+/** The head without a line cut off at its end, so that no title is a truncated heading. */
+function wholeLines(head: { text: string; size: number }): string {
+  if (Buffer.byteLength(head.text) >= head.size) return head.text;
+  return head.text.slice(0, head.text.lastIndexOf("\n") + 1);
 }
 
 /** "design-doc" -> "Design Doc". */
@@ -52,8 +66,8 @@ interface Candidate {
 
 /**
  * Builds the catalog from the content store: the same discovery the REST template listing
- * uses (valid names only, real paths contained in CONTENT_DIR), plus one read per file for
- * its title. Those reads go to the store directly, not through the loader, so listing does
+ * uses (valid names only, real paths contained in CONTENT_DIR), plus a read of the first
+ * TITLE_HEAD_BYTES of each file for its title (a 50 MB file costs 64 KB, not 50 MB). Those reads go to the store directly, not through the loader, so listing does
  * not count as resource loads in the mcp_resource_* metrics nor fill the cache.
  */
 async function buildCatalog(store: ContentStore, logger: Logger): Promise<Catalog> {
@@ -84,21 +98,29 @@ async function buildCatalog(store: ContentStore, logger: Logger): Promise<Catalo
 
   const resolved = await Promise.all(
     candidates.map(async (candidate): Promise<Resource | undefined> => {
-      let text: string;
+      let head: { text: string; size: number };
       try {
-        text = await store.read(candidate.ref);
+        head = await store.readHead(candidate.ref, TITLE_HEAD_BYTES);
       } catch (error) {
         // Gone since it was listed (or never there, for the core): simply not listed.
         if (error instanceof ResourceNotFoundError) return undefined;
-        throw error;
+        // One file that cannot be read costs that file, not the listing: left out, logged.
+        logger.warn(
+          {
+            uri: candidate.ref.uri,
+            err: String(error instanceof ResourceUnreadableError ? error.cause : error),
+          },
+          "resource left out of the MCP catalog: its file could not be read",
+        );
+        return undefined;
       }
       return {
         uri: candidate.ref.uri,
         name: candidate.name,
-        title: firstHeading(text) ?? candidate.fallbackTitle,
+        title: firstHeading(wholeLines(head)) ?? candidate.fallbackTitle,
         description: candidate.description,
         mimeType: RESOURCE_MIME_TYPE,
-        size: candidate.size ?? Buffer.byteLength(text),
+        size: candidate.size ?? head.size,
       };
     }),
   );
@@ -112,7 +134,13 @@ async function buildCatalog(store: ContentStore, logger: Logger): Promise<Catalo
   }
   const artifactTypes = templates.map(({ name }) => name).filter((name) => listed.has(templateRef(name).uri));
   logger.debug({ resources: resources.length }, "mcp resource catalog built");
-  return { resources, languages: [...patternNames.keys()], patternNames, artifactTypes };
+  return {
+    resources,
+    languages: [...patternNames.keys()],
+    patternNames,
+    artifactTypes,
+    listBytes: Buffer.byteLength(JSON.stringify(resources)),
+  };
 }
 
 /**
@@ -124,6 +152,10 @@ async function buildCatalog(store: ContentStore, logger: Logger): Promise<Catalo
  * notifications are promised, so a few seconds of staleness break nothing. Concurrent
  * callers share one build; a failed build is not kept.
  */
-export function createCatalogSource(store: ContentStore, logger: Logger, ttlMs: number): CatalogSource {
+export function createCatalogSource(
+  store: ContentStore,
+  logger: Logger,
+  ttlMs: number = CATALOG_TTL_MS,
+): CatalogSource {
   return expiringValue(() => buildCatalog(store, logger), ttlMs);
 }

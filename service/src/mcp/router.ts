@@ -3,26 +3,31 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { type RequestHandler, Router } from "express";
 import type { Logger } from "pino";
-import type { ContentStore } from "../content-store.js";
+import { type InflightLimit, inflightGuard, RETRY_AFTER_SECONDS } from "../http/inflight-limit.js";
 import { requestLog } from "../http/request-context.js";
+import type { ServiceMetrics } from "../metrics.js";
 import type { ResourceLoader } from "../resource-loader.js";
-import { createCatalogSource } from "./catalog.js";
+import { type McpLimit, type McpRequestLimits, RequestBudget } from "./budget.js";
+import type { CatalogSource } from "./catalog.js";
 import { createMcpServer } from "./server.js";
-import { MCP_PATH } from "./wire.js";
+import { MCP_LIMIT_EXCEEDED, MCP_PATH } from "./wire.js";
 
 export interface McpRouterDeps {
   loader: ResourceLoader;
-  store: ContentStore;
+  /** What resources/list and completion/complete answer from (shared with readiness). */
+  catalog: CatalogSource;
   logger: Logger;
   /** Host-header allow-list (DNS-rebinding protection); undefined turns the check off. */
   allowedHosts: readonly string[] | undefined;
-  /** How long resources/list and completion reuse one walk of the content directory. */
-  catalogTtlMs?: number;
   /** Largest JSON-RPC request body accepted (413 above). */
   maxRequestBodyBytes?: number;
+  /** What one POST may cost: reads per batch, response bytes. */
+  limits: McpRequestLimits;
+  /** In-flight bounds a POST must fit in (the service's and MCP's own); 503 when full. */
+  inflight: readonly InflightLimit[];
+  metrics: ServiceMetrics;
 }
 
-const DEFAULT_CATALOG_TTL_MS = 5_000;
 /** A resources/read is ~150 bytes; 64 KiB leaves room for any sane batch and no more. */
 const DEFAULT_MAX_REQUEST_BODY_BYTES = 64 * 1024;
 
@@ -44,8 +49,18 @@ function jsonRpcError(code: number, message: string) {
  * routes under /mcp/resources/ are untouched by the Host check.
  */
 export function createMcpRouter(deps: McpRouterDeps): Router {
-  const { loader, store, logger } = deps;
-  const catalog = createCatalogSource(store, logger, deps.catalogTtlMs ?? DEFAULT_CATALOG_TTL_MS);
+  const { loader, catalog, logger, metrics } = deps;
+  const overloadGuard = inflightGuard(deps.inflight, { metrics, logger }, (res) => {
+    res
+      .status(503)
+      .json(
+        jsonRpcError(
+          MCP_LIMIT_EXCEEDED,
+          `Server busy: too many requests in progress; retry after ${RETRY_AFTER_SECONDS} s`,
+        ),
+      );
+  });
+  const onLimited = (limit: McpLimit) => metrics.mcpLimited.inc({ limit });
   const jsonSchemaValidator = new AjvJsonSchemaValidator();
   const maxRequestBodySize = deps.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
   // The SDK's own DNS-rebinding guard: 403 with a JSON-RPC error for a Host not listed.
@@ -53,9 +68,10 @@ export function createMcpRouter(deps: McpRouterDeps): Router {
 
   const router = Router({ caseSensitive: true, strict: true });
 
-  router.post(MCP_PATH, ...hostCheck, async (req, res) => {
+  router.post(MCP_PATH, ...hostCheck, overloadGuard, async (req, res) => {
     const log = requestLog(req, logger);
-    const server = createMcpServer({ loader, catalog, logger: log, jsonSchemaValidator });
+    const budget = new RequestBudget(deps.limits, onLimited);
+    const server = createMcpServer({ loader, catalog, logger: log, jsonSchemaValidator, budget });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,

@@ -17,6 +17,7 @@ import { z } from "zod";
 import { ResourceNotFoundError } from "../content-store.js";
 import { RESOURCE_MIME_TYPE, type ReadResourceBody } from "../resource-body.js";
 import type { ResourceLoader } from "../resource-loader.js";
+import type { RequestBudget } from "./budget.js";
 import type { CatalogSource } from "./catalog.js";
 import { PATTERN_URI_TEMPLATE, parseResourceUri, resourceNotFound, TEMPLATE_URI_TEMPLATE } from "./uri.js";
 
@@ -51,6 +52,21 @@ export const RESOURCE_TEMPLATES: readonly ResourceTemplate[] = Object.freeze([
   },
 ]);
 
+/**
+ * The `contents` of a cached body, parsed once per body: a hit from the in-process tier hands
+ * out the same Buffer every time, so repeated reads of a resource skip the JSON.parse. Held
+ * only as long as the Buffer is (the tier's entry); results are serialized, never mutated.
+ */
+const parsedBodies = new WeakMap<Buffer, ReadResourceBody["contents"]>();
+function parsedContents(bytes: Buffer): ReadResourceBody["contents"] {
+  let contents = parsedBodies.get(bytes);
+  if (!contents) {
+    contents = (JSON.parse(bytes.toString("utf8")) as ReadResourceBody).contents;
+    parsedBodies.set(bytes, contents);
+  }
+  return contents;
+}
+
 /** The protocol's cap on completion values per answer. */
 const MAX_COMPLETIONS = 100;
 
@@ -60,6 +76,8 @@ export interface McpServerDeps {
   logger: Logger;
   /** Shared across requests: the SDK would otherwise build an Ajv instance per server. */
   jsonSchemaValidator: jsonSchemaValidator;
+  /** What this server's one HTTP request may still cost (reads, response bytes). */
+  budget: RequestBudget;
 }
 
 /**
@@ -105,7 +123,13 @@ function validParams<T>(schema: z.ZodType<T>, request: unknown): T {
  * `subscribe`, no `listChanged`) and `completions`, and every read goes through the same
  * parse-and-validate step and the same loader as the REST routes.
  */
-export function createMcpServer({ loader, catalog, logger, jsonSchemaValidator }: McpServerDeps): Server {
+export function createMcpServer({
+  loader,
+  catalog,
+  logger,
+  jsonSchemaValidator,
+  budget,
+}: McpServerDeps): Server {
   const server = new Server(SERVER_INFO, {
     capabilities: { resources: {}, completions: {} },
     instructions: INSTRUCTIONS,
@@ -116,7 +140,9 @@ export function createMcpServer({ loader, catalog, logger, jsonSchemaValidator }
     guarded(logger, "resources/list", async () => {
       // One page: the whole catalog is a few dozen entries.
       validParams(ListResourcesRequestSchema, request);
-      return { resources: [...(await catalog.get()).resources] };
+      const { resources, listBytes } = await catalog.get();
+      budget.takeBytes("resources/list", listBytes);
+      return { resources: [...resources] };
     }),
   );
 
@@ -129,11 +155,13 @@ export function createMcpServer({ loader, catalog, logger, jsonSchemaValidator }
     guarded(logger, "resources/read", async (): Promise<ReadResourceResult> => {
       const { uri } = validParams(ReadResourceRequestSchema, request).params;
       const ref = parseResourceUri(uri);
+      budget.takeRead();
       try {
         // The REST route's exact body bytes (from Redis on a hit): same key, same metrics.
         const loaded = await loader.load(ref, "identity");
-        const body = JSON.parse(loaded.bytes.toString("utf8")) as ReadResourceBody;
-        return { contents: body.contents };
+        // Counted before the body is parsed and joins the response, not after.
+        budget.takeBytes(uri, loaded.bytes.length);
+        return { contents: parsedContents(loaded.bytes) };
       } catch (error) {
         if (error instanceof ResourceNotFoundError) throw resourceNotFound(uri);
         throw error;

@@ -8,6 +8,13 @@
  * response (`result` on success, `error` with code -32602 for a bad or unknown URI).
  */
 
+/**
+ * The JSON-RPC error code (server-defined range, like HTTP 429) of a call refused because its
+ * request went past a bound: too many reads in one batch, a response too large, or (at the
+ * HTTP level, with status 503 and Retry-After) too many MCP requests in progress.
+ */
+export const MCP_LIMIT_EXCEEDED = -32029;
+
 /** Where the Streamable HTTP endpoint listens. */
 export const MCP_PATH = "/mcp";
 
