@@ -1,6 +1,5 @@
 /** What a drill is: a fault, the alerts it must (and must not) cause, and what users see. */
 import type { RecordingNames } from "../src/rules/recording.js";
-import { WATCHDOG_ALERT } from "../src/rules/self-monitoring.js";
 import type { BackgroundLoad } from "./load.js";
 import type { AlertObserver } from "./observer.js";
 import type { DrillTarget } from "./target.js";
@@ -31,13 +30,6 @@ export const COMPOSE_DRILL_NAMES: readonly DrillName[] = [
 export function isDrillName(value: string): value is DrillName {
   return (DRILL_NAMES as readonly string[]).includes(value);
 }
-
-/**
- * Alerts that fire whatever a drill does: the Watchdog heartbeat, delivered after every reset
- * of alerting. Expected background: never an unexpected or pre-existing alert of a drill, and
- * kept off its timeline (the observer counts its deliveries apart, as heartbeats).
- */
-export const BACKGROUND_ALERTS: ReadonlySet<string> = new Set([WATCHDOG_ALERT]);
 
 export interface Check {
   readonly name: string;

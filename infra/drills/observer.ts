@@ -5,7 +5,14 @@
  * enough: every interesting transition lasts at least one evaluation interval.
  */
 
-import { BACKGROUND_ALERTS } from "./drill.js";
+import { WATCHDOG_ALERT } from "../src/rules/self-monitoring.js";
+
+/**
+ * Alerts that fire whatever a drill does: the Watchdog heartbeat, delivered after every reset
+ * of alerting. Expected background: never an unexpected or pre-existing alert of a drill, and
+ * kept off its timeline (the observer counts its deliveries apart, as heartbeats).
+ */
+export const BACKGROUND_ALERTS: ReadonlySet<string> = new Set([WATCHDOG_ALERT]);
 
 export type EventSource = "drill" | "prometheus" | "alertmanager" | "webhook";
 

@@ -2,8 +2,9 @@
  * Whether a drill passed, from what the observer saw. Pure, so the rules of the verdict are
  * tested without a stack (test/drills/verdict.test.ts).
  */
-import { BACKGROUND_ALERTS, type Drill } from "./drill.js";
+import type { Drill } from "./drill.js";
 import type { Delivery } from "./observer.js";
+import { BACKGROUND_ALERTS } from "./observer.js";
 
 export interface VerdictInput {
   readonly drill: Pick<Drill, "expect" | "inhibited" | "allowed">;

@@ -1,12 +1,19 @@
 /**
  * The MCP endpoint on the wire, as plain data: what a client that does not use the SDK (a
- * k6 script, the load workload, curl) sends to read one resource, and what the service's
- * endpoint checks it against. No imports: k6 loads it as it is.
+ * k6 script, the load workload, curl) sends to read one resource, and where the service
+ * serves it. No imports: k6 loads it as it is.
  *
  * The endpoint is stateless: no `initialize` round trip and no session header are needed;
  * every POST is answered on its own with `200 application/json` holding one JSON-RPC
  * response (`result` on success, `error` with code -32602 for a bad or unknown URI).
  */
+
+/**
+ * The JSON-RPC error code (server-defined range, like HTTP 429) of a call refused because its
+ * request went past a bound: too many reads in one batch, a response too large, or (at the
+ * HTTP level, with status 503 and Retry-After) too many MCP requests in progress.
+ */
+export const MCP_LIMIT_EXCEEDED = -32029;
 
 /** Where the Streamable HTTP endpoint listens. */
 export const MCP_PATH = "/mcp";

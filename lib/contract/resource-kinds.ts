@@ -28,10 +28,15 @@ export interface ResourceKind {
   readonly title: string;
   /** The names of one resource, outermost first: also its path under CONTENT_DIR (`.md` last). */
   readonly parts: readonly NamePart[];
-  /** Name of the MCP resource template (resources/templates/list). */
-  readonly mcpTemplateName: string;
   /** Answers GET /mcp/resources/<type> with the kind's listing (metadata only). */
   readonly listed: boolean;
+  /**
+   * How MCP presents one resource of the kind when its file has no `# ` heading to take the
+   * title from, and its description; `{param}` stands for a name (humanised in titles).
+   */
+  readonly catalog: { readonly title: string; readonly description: string };
+  /** The kind's MCP resource template (resources/templates/list); none for a single resource. */
+  readonly mcpTemplate?: { readonly name: string; readonly title: string; readonly description: string };
 }
 
 export const RESOURCE_KINDS = [
@@ -39,8 +44,12 @@ export const RESOURCE_KINDS = [
     type: "sdlc",
     title: "SDLC framework core",
     parts: [{ param: "name", in: "path", only: ["core"], describes: "SDLC document" }],
-    mcpTemplateName: "sdlc-core",
     listed: false,
+    catalog: {
+      title: "SDLC Framework Core",
+      description:
+        "The normative core of the SDLC framework: phases, artifacts, quality gates and engineering practices. Read this first.",
+    },
   },
   {
     type: "patterns",
@@ -49,15 +58,33 @@ export const RESOURCE_KINDS = [
       { param: "language", in: "query", default: { config: "defaultLanguage" }, describes: "language" },
       { param: "name", in: "path", describes: "pattern" },
     ],
-    mcpTemplateName: "pattern",
     listed: false,
+    catalog: {
+      title: "{language} {name} Patterns",
+      description: "Implementation patterns for {language}: {name}.",
+    },
+    mcpTemplate: {
+      name: "pattern",
+      title: "Implementation patterns",
+      description:
+        "Implementation patterns for one language (e.g. sdlc://patterns/python/core). Names match ^[a-z0-9][a-z0-9_-]{0,63}$; completion suggests both variables.",
+    },
   },
   {
     type: "templates",
     title: "Artifact templates",
     parts: [{ param: "artifact_type", in: "path", describes: "artifact type" }],
-    mcpTemplateName: "template",
     listed: true,
+    catalog: {
+      title: "{artifact_type} Template",
+      description: "Fill-in artifact template: {artifact_type}.",
+    },
+    mcpTemplate: {
+      name: "template",
+      title: "Artifact template",
+      description:
+        "A fill-in artifact template (e.g. sdlc://templates/prd). Names match ^[a-z0-9][a-z0-9_-]{0,63}$; completion suggests the artifact types.",
+    },
   },
 ] as const satisfies readonly ResourceKind[];
 
@@ -130,6 +157,19 @@ export function resourcePath(ref: Pick<ResourceRef, "type" | "names">): string {
     else query.push(`${part.param}=${value}`);
   });
   return `${[ROUTE_PREFIX, kind.type, ...path].join("/")}${query.length ? `?${query.join("&")}` : ""}`;
+}
+
+/** `{param}` placeholders of `text` filled from a resource's names (`format` shapes each). */
+export function fillNames(
+  text: string,
+  ref: Pick<ResourceRef, "type" | "names">,
+  format: (value: string) => string = (value) => value,
+): string {
+  const kind = resourceKind(ref.type);
+  return text.replace(/\{([a-z_]+)\}/g, (whole, param: string) => {
+    const i = kind.parts.findIndex((p) => p.param === param);
+    return i < 0 ? whole : format(ref.names[i] ?? "");
+  });
 }
 
 /** The REST path of a kind's listing, when it has one. */

@@ -3,7 +3,7 @@
  * test reads the figures back from the file a user would read, not from memory).
  */
 import type { RunFigures } from "./compare-runs.js";
-import { round } from "./workload/summary.js";
+import { round } from "./workload/numbers.js";
 
 export const TARGETS = ["a", "b", "c"] as const;
 export type Target = (typeof TARGETS)[number];

@@ -13,8 +13,8 @@ import { LANGUAGES, PATTERN_NAMES, TEMPLATE_TYPES } from "../../lib/workload/cat
 import type { ArrivalRateResult } from "./arrival-rate.js";
 import type { BaselineKind, CapturedResponse } from "./compare-server.js";
 import { runAutocannon } from "./engine-autocannon.js";
+import { round } from "./workload/numbers.js";
 import { PROFILES, type Profile } from "./workload/profiles.js";
-import { round } from "./workload/summary.js";
 
 /** The headers autocannon sends for the workload; the capture sends the same ones. */
 export const REQUEST_HEADERS = { accept: "application/json", "user-agent": "mcp-loadtest-autocannon" };

@@ -37,7 +37,7 @@ import {
   startBaseline,
 } from "./compare-runs.js";
 import { redisCommand, startSelfHostedStack } from "./selfhost.js";
-import { round } from "./workload/summary.js";
+import { round } from "./workload/numbers.js";
 
 export interface CompareOptions {
   durationSeconds: number;

@@ -21,13 +21,13 @@ import { ENDPOINTS, type Endpoint } from "../../lib/workload/access-pattern.js";
 import { checkResponse } from "../../lib/workload/checks.js";
 import { type PlannedRequest, pickRequest, type Random, seededRandom } from "../../lib/workload/plan.js";
 import { parseBaseUrl } from "./workload/load-target.js";
+import { round } from "./workload/numbers.js";
 import { type Profile, rampSteps } from "./workload/profiles.js";
 import {
   emptyStats,
   evaluateThresholds,
   type GroupStats,
   type RunSummary,
-  round,
   type TimelinePoint,
 } from "./workload/summary.js";
 import type { Threshold } from "./workload/thresholds.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mcpReadResourceRequest } from "../../lib/contract/mcp.js";
 import { checkResponse } from "../../lib/workload/checks.js";
 import { asMcpRead, pickRequest, planRequest, seededRandom } from "../../lib/workload/plan.js";
-import { mcpReadResourceRequest } from "../../service/src/mcp/wire.js";
 import { sampleValue, scrape } from "../../test/support/exposition.js";
 import { startTestService, type TestService } from "../../test/support/service.js";
 import { runAutocannon } from "../src/engine-autocannon.js";

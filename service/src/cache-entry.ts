@@ -1,6 +1,7 @@
 import { crc32 } from "node:zlib";
+import type { InvalidEntryReason } from "./metric-labels.js";
+import type { BodyEncoding, BodyEntry, CachedBody } from "./resource-body.js";
 import { strongEtag } from "./resource-body.js";
-import type { BodyEncoding, BodyEntry, CachedBody } from "./resource-cache.js";
 
 /**
  * The stored form of a cache entry (a Redis hash at the contract's key) and the checks a
@@ -19,10 +20,6 @@ import type { BodyEncoding, BodyEntry, CachedBody } from "./resource-cache.js";
 
 /** Bump when the fields or their meaning change: older entries then read as misses and get rewritten. */
 export const ENTRY_FORMAT = "2";
-
-/** Why a value read from Redis was refused; the `reason` label of its counter. */
-export const INVALID_ENTRY_REASONS = ["format", "checksum", "etag", "ttl"] as const;
-export type InvalidEntryReason = (typeof INVALID_ENTRY_REASONS)[number];
 
 /** The hash field of each encoding. */
 const FIELD: Readonly<Record<BodyEncoding, string>> = { identity: "body", gzip: "gzip", br: "br" };

@@ -1,15 +1,5 @@
-import type { BodyEntry } from "./resource-cache.js";
-
-/** Why an entry left the in-process tier; the `reason` label of its drop counter. */
-export const LOCAL_DROP_REASONS = [
-  "invalidated",
-  "flushed",
-  "disconnected",
-  "unresponsive",
-  "capacity",
-  "age",
-] as const;
-export type LocalDropReason = (typeof LOCAL_DROP_REASONS)[number];
+import type { LocalDropReason } from "./metric-labels.js";
+import type { BodyEntry } from "./resource-body.js";
 
 export interface LocalTierOptions {
   /** Upper bound on the body bytes held (all encodings of all entries). */

@@ -1,9 +1,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import { INVALID_ENTRY_REASONS } from "./cache-entry.js";
-import { OVERLOAD_SCOPES } from "./http/inflight-limit.js";
-import { LOCAL_DROP_REASONS } from "./local-tier.js";
-import { MCP_LIMITS } from "./mcp/budget.js";
-import { PROBE_RESULTS } from "./redis-health.js";
+import {
+  INVALID_ENTRY_REASONS,
+  LOCAL_DROP_REASONS,
+  MCP_LIMITS,
+  OVERLOAD_SCOPES,
+  PROBE_RESULTS,
+} from "./metric-labels.js";
 import type { ResourceType } from "./resource-names.js";
 
 /**

@@ -1,6 +1,4 @@
-/** How one health probe ended: answered, no answer in time, or refused/failed. */
-export type ProbeResult = "ok" | "timeout" | "error";
-export const PROBE_RESULTS: readonly ProbeResult[] = ["ok", "timeout", "error"];
+import type { ProbeResult } from "./metric-labels.js";
 
 /** Consecutive unanswered probes before Redis counts as not answering (one is a blip). */
 export const FAILURES_TO_DOWN = 2;

@@ -1,11 +1,39 @@
 import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { brotliCompress, gzip, constants as zlibConstants } from "node:zlib";
-import type { BodyEntry } from "./resource-cache.js";
 import type { ResourceRef } from "./resource-names.js";
 
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
+
+/**
+ * What one cache entry holds: the finished response body and everything a response needs
+ * besides it, so that a hit does no serialization, hashing or compression. Stored as a Redis
+ * hash at the contract's key; a hit fetches only the fields the response will use (HMGET).
+ */
+export interface CachedBody {
+  readonly etag: string;
+  /** The encoding actually returned (`identity` when the entry has no such variant). */
+  readonly encoding: BodyEncoding;
+  readonly bytes: Buffer;
+}
+
+export type BodyEncoding = "identity" | "gzip" | "br";
+
+export interface BodyEntry {
+  readonly etag: string;
+  readonly identity: Buffer;
+  readonly gzip?: Buffer;
+  readonly br?: Buffer;
+}
+
+/** The wanted variant of an entry, or identity when the entry has no such variant. */
+export function variantOf(entry: BodyEntry, encoding: BodyEncoding): CachedBody {
+  const variant = encoding === "identity" ? undefined : entry[encoding];
+  return variant
+    ? { etag: entry.etag, encoding, bytes: variant }
+    : { etag: entry.etag, encoding: "identity", bytes: entry.identity };
+}
 
 export const RESOURCE_MIME_TYPE = "text/markdown";
 

@@ -3,38 +3,18 @@ import { createClient, RESP_TYPES } from "redis";
 import {
   ALL_FIELDS,
   entryFields,
-  type InvalidEntryReason,
   type Verified,
   variantFields,
   verifyEntry,
   verifyVariant,
 } from "./cache-entry.js";
 import { LocalTier } from "./local-tier.js";
+import type { InvalidEntryReason } from "./metric-labels.js";
 import type { ServiceMetrics } from "./metrics.js";
 import { rateLimited } from "./rate-limited.js";
 import { FAILURES_TO_DOWN, RedisHealth } from "./redis-health.js";
+import { type BodyEncoding, type BodyEntry, type CachedBody, variantOf } from "./resource-body.js";
 import { recordError, recordingSpan } from "./telemetry/tracing.js";
-
-/**
- * What one cache entry holds: the finished response body and everything a response needs
- * besides it, so that a hit does no serialization, hashing or compression. Stored as a Redis
- * hash at the contract's key; a hit fetches only the fields the response will use (HMGET).
- */
-export interface CachedBody {
-  readonly etag: string;
-  /** The encoding actually returned (`identity` when the entry has no such variant). */
-  readonly encoding: BodyEncoding;
-  readonly bytes: Buffer;
-}
-
-export type BodyEncoding = "identity" | "gzip" | "br";
-
-export interface BodyEntry {
-  readonly etag: string;
-  readonly identity: Buffer;
-  readonly gzip?: Buffer;
-  readonly br?: Buffer;
-}
 
 /**
  * What readiness reports about the cache: usable, or why not. `writes_failing` means Redis
@@ -88,14 +68,6 @@ const WRITE_WARNING_INTERVAL_MS = 10_000;
 /** What an entry takes in Redis: every variant's bytes. */
 function storedBytes(entry: BodyEntry): number {
   return entry.identity.length + (entry.gzip?.length ?? 0) + (entry.br?.length ?? 0);
-}
-
-/** The wanted variant of an entry, or identity when the entry has no such variant. */
-export function variantOf(entry: BodyEntry, encoding: BodyEncoding): CachedBody {
-  const variant = encoding === "identity" ? undefined : entry[encoding];
-  return variant
-    ? { etag: entry.etag, encoding, bytes: variant }
-    : { etag: entry.etag, encoding: "identity", bytes: entry.identity };
 }
 
 class CacheTimeoutError extends Error {

@@ -1,14 +1,14 @@
 import type { Logger } from "pino";
 import { type ContentStore, ResourceNotFoundError } from "./content-store.js";
 import type { ServiceMetrics } from "./metrics.js";
-import { buildBodyEntry } from "./resource-body.js";
 import {
   type BodyEncoding,
   type BodyEntry,
+  buildBodyEntry,
   type CachedBody,
-  type ResourceCache,
   variantOf,
-} from "./resource-cache.js";
+} from "./resource-body.js";
+import type { ResourceCache } from "./resource-cache.js";
 import type { ResourceRef } from "./resource-names.js";
 import { exemplarLabels, inSpan, recordingSpan } from "./telemetry/tracing.js";
 

@@ -1,8 +1,8 @@
 import { createClient } from "redis";
 import { describe, expect, it } from "vitest";
+import { waitFor } from "../../lib/harness/ports.js";
+import { startRedis } from "../../lib/harness/redis.js";
 import { sampleValue, scrape } from "../../test/support/exposition.js";
-import { waitFor } from "../../test/support/ports.js";
-import { startRedis } from "../../test/support/redis.js";
 import { startTestService, type TestService } from "../../test/support/service.js";
 
 /**
@@ -103,7 +103,7 @@ describe("cache health from Redis answering", () => {
   });
 
   it("reports a Redis busy in DEBUG SLEEP the same way", async () => {
-    const redis = await startRedis(["--enable-debug-command", "yes"]);
+    const redis = await startRedis({ extraArgs: ["--enable-debug-command", "yes"] });
     const t = await startTestService({ LOG_LEVEL: "info", CACHE_HEALTH_INTERVAL_MS: "250" }, redis);
     const admin = createClient({ url: redis.url });
     await admin.connect();

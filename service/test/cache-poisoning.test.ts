@@ -2,10 +2,10 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { MCP_REQUEST_HEADERS, mcpReadResourceRequest } from "../../lib/contract/mcp.js";
+import { waitFor } from "../../lib/harness/ports.js";
 import { sampleValue, scrape } from "../../test/support/exposition.js";
-import { waitFor } from "../../test/support/ports.js";
 import { startTestService, type TestService } from "../../test/support/service.js";
-import { MCP_REQUEST_HEADERS, mcpReadResourceRequest } from "../src/mcp/wire.js";
 
 const CONTENT = path.resolve(import.meta.dirname, "../content");
 const CORE = "/mcp/resources/sdlc/core";

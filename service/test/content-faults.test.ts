@@ -4,9 +4,9 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../../test/support/ports.js";
+import { MCP_PATH, MCP_REQUEST_HEADERS } from "../../lib/contract/mcp.js";
+import { waitFor } from "../../lib/harness/ports.js";
 import { startTestService, type TestService } from "../../test/support/service.js";
-import { MCP_PATH, MCP_REQUEST_HEADERS } from "../src/mcp/wire.js";
 
 const CONTENT = path.resolve(import.meta.dirname, "../content");
 

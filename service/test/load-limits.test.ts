@@ -1,9 +1,9 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MCP_PATH, MCP_REQUEST_HEADERS } from "../../lib/contract/mcp.js";
 import { sampleValue, scrape } from "../../test/support/exposition.js";
 import { startTestService, type TestService } from "../../test/support/service.js";
-import { MCP_PATH, MCP_REQUEST_HEADERS } from "../src/mcp/wire.js";
 
 const CONTENT = path.resolve(import.meta.dirname, "../content");
 

@@ -4,9 +4,10 @@ import { waitFor } from "../../lib/harness/ports.js";
 import { sampleValue, scrape } from "../../test/support/exposition.js";
 import { startTestService, type TestService } from "../../test/support/service.js";
 import { entryFields } from "../src/cache-entry.js";
-import { type LocalDropReason, LocalTier } from "../src/local-tier.js";
+import { LocalTier } from "../src/local-tier.js";
+import type { LocalDropReason } from "../src/metric-labels.js";
+import type { BodyEntry } from "../src/resource-body.js";
 import { buildBodyEntry } from "../src/resource-body.js";
-import type { BodyEntry } from "../src/resource-cache.js";
 import { templateRef } from "../src/resource-names.js";
 
 /** Reads Redis counts itself as hits (INFO stats): what the in-process tier spares it. */

@@ -6,17 +6,17 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../../lib/harness/ports.js";
-import { type RedisProcess, startRedis } from "../../lib/harness/redis.js";
-import { type Exposition, sampleValue, scrape } from "../../test/support/exposition.js";
-import { startTestService, type TestService } from "../../test/support/service.js";
 import {
   isMcpReadSuccess,
   MCP_PATH,
   MCP_PROTOCOL_VERSION,
   MCP_REQUEST_HEADERS,
   mcpReadResourceRequest,
-} from "../src/mcp/wire.js";
+} from "../../lib/contract/mcp.js";
+import { waitFor } from "../../lib/harness/ports.js";
+import { type RedisProcess, startRedis } from "../../lib/harness/redis.js";
+import { type Exposition, sampleValue, scrape } from "../../test/support/exposition.js";
+import { startTestService, type TestService } from "../../test/support/service.js";
 
 const CONTENT = path.resolve(import.meta.dirname, "../content");
 const PATTERN_TEMPLATE = "sdlc://patterns/{language}/{name}";

@@ -3,8 +3,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { connect } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getFreePort, waitFor } from "../../test/support/ports.js";
-import { type RedisProcess, startRedis } from "../../test/support/redis.js";
+import { getFreePort, waitFor } from "../../lib/harness/ports.js";
+import { type RedisProcess, startRedis } from "../../lib/harness/redis.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 

@@ -1,8 +1,9 @@
 /** k6 options from a profile, and the shared summary from k6's end-of-test data. */
 import { RESOURCE_TYPES, type ResourceType } from "../../../lib/contract/resource-kinds.ts";
 import { ENDPOINTS, type Endpoint } from "../../../lib/workload/access-pattern.ts";
+import { round } from "./numbers.ts";
 import { type Profile, rampSeconds } from "./profiles.ts";
-import { emptyStats, evaluateThresholds, type GroupStats, type RunSummary, round } from "./summary.ts";
+import { emptyStats, evaluateThresholds, type GroupStats, type RunSummary } from "./summary.ts";
 import type { Threshold } from "./thresholds.ts";
 
 /** Trend stats k6 keeps for the summary (and which the mapping below reads). */

@@ -60,11 +60,6 @@ export interface RunSummary {
   timeline?: TimelinePoint[];
 }
 
-export function round(value: number, digits = 3): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
-
 export function emptyStats(): GroupStats {
   return {
     requests: 0,

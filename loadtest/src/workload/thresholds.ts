@@ -1,7 +1,7 @@
 /** The runbook's thresholds, per profile and gate, with overrides. k6 loads it. */
 import { RESOURCE_TYPES, type ResourceType } from "../../../lib/contract/resource-kinds.ts";
+import { round } from "./numbers.ts";
 import type { Profile } from "./profiles.ts";
-import { round } from "./summary.ts";
 
 export type Stat = "failureRate" | "p50" | "p95" | "p99" | "rps";
 export type Scope = "overall" | ResourceType;

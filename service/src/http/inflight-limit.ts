@@ -1,12 +1,9 @@
 import type { RequestHandler, Response } from "express";
 import type { Logger } from "pino";
+import type { OverloadScope } from "../metric-labels.js";
 import type { ServiceMetrics } from "../metrics.js";
 import { rateLimited } from "../rate-limited.js";
 import { quietAccessLog } from "./request-context.js";
-
-/** Which bound refused a request; the `scope` label of the rejection counter. */
-export const OVERLOAD_SCOPES = ["service", "mcp"] as const;
-export type OverloadScope = (typeof OVERLOAD_SCOPES)[number];
 
 /** Seconds a refused client is asked to wait (Retry-After): the time a burst takes to drain. */
 export const RETRY_AFTER_SECONDS = 1;

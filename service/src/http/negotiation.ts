@@ -1,5 +1,5 @@
 import type { Request } from "express";
-import type { BodyEncoding } from "../resource-cache.js";
+import type { BodyEncoding } from "../resource-body.js";
 
 /**
  * br whenever the client accepts it, then gzip, then identity: the server's preference, as

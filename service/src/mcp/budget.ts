@@ -1,9 +1,6 @@
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
-import { MCP_LIMIT_EXCEEDED } from "./wire.js";
-
-/** Which bound a refused request hit; the `limit` label of its counter. */
-export const MCP_LIMITS = ["batch_reads", "response_bytes"] as const;
-export type McpLimit = (typeof MCP_LIMITS)[number];
+import { MCP_LIMIT_EXCEEDED } from "../../../lib/contract/mcp.js";
+import type { McpLimit } from "../metric-labels.js";
 
 export interface McpRequestLimits {
   /** resources/read calls one POST (one message or a batch) may make. */

@@ -3,14 +3,15 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { type RequestHandler, Router } from "express";
 import type { Logger } from "pino";
+import { MCP_LIMIT_EXCEEDED, MCP_PATH } from "../../../lib/contract/mcp.js";
 import { type InflightLimit, inflightGuard, RETRY_AFTER_SECONDS } from "../http/inflight-limit.js";
 import { requestLog } from "../http/request-context.js";
+import type { McpLimit } from "../metric-labels.js";
 import type { ServiceMetrics } from "../metrics.js";
 import type { ResourceLoader } from "../resource-loader.js";
-import { type McpLimit, type McpRequestLimits, RequestBudget } from "./budget.js";
+import { type McpRequestLimits, RequestBudget } from "./budget.js";
 import type { CatalogSource } from "./catalog.js";
 import { createMcpServer } from "./server.js";
-import { MCP_LIMIT_EXCEEDED, MCP_PATH } from "./wire.js";
 
 export interface McpRouterDeps {
   loader: ResourceLoader;
