@@ -2,9 +2,9 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { formatDuration, parseDuration, scaleDuration } from "../../lib/contract/duration.js";
+import { LOADING_BUCKETS } from "../../lib/contract/metrics.js";
 import { JOBS, SCRAPE_INTERVAL } from "../../lib/contract/stack.js";
 import { CONFIG_PATHS } from "../../lib/repo.js";
-import { LOADING_BUCKETS } from "../../service/src/metrics.js";
 import { DEFAULT_PARAMS, scaleParams } from "../src/params.js";
 import {
   alertAnnotations,

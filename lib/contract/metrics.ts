@@ -13,11 +13,20 @@ export const METRICS = {
   cacheUp: "mcp_resource_cache_up",
   fileReads: "mcp_resource_file_reads_total",
   httpDuration: "http_request_duration_seconds",
-  // Beyond the contract: the in-process tier in front of Redis (LOCAL_CACHE_MAX_MB).
+  // Beyond the contract: the in-process tier in front of Redis (LOCAL_CACHE_MAX_MB),
   localLookups: "mcp_resource_local_cache_lookups_total",
   localDrops: "mcp_resource_local_cache_drops_total",
   localEntries: "mcp_resource_local_cache_entries",
   localBytes: "mcp_resource_local_cache_bytes",
+  // the cache's health and what it refuses,
+  cacheWritesSkipped: "mcp_resource_cache_writes_skipped_total",
+  cacheInvalidEntries: "mcp_resource_cache_invalid_entries_total",
+  cachePings: "mcp_resource_cache_pings_total",
+  // and the bounds on work the service accepts.
+  httpConnectionsDropped: "mcp_resource_http_connections_dropped_total",
+  inflightRequests: "mcp_resource_inflight_requests",
+  overloadRejections: "mcp_resource_overload_rejections_total",
+  mcpLimited: "mcp_resource_mcp_limited_total",
 } as const;
 
 export const CACHE_RESULTS = ["hit", "miss"] as const;

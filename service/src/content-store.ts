@@ -2,7 +2,13 @@ import { constants } from "node:fs";
 import { type FileHandle, open, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
-import { isValidResourceName, type ResourceRef } from "./resource-names.js";
+import {
+  type ResourceKind,
+  type ResourceRef,
+  type ResourceType,
+  resourceRef,
+} from "../../lib/contract/resource-kinds.js";
+import { isValidResourceName } from "../../lib/contract/resource-names.js";
 
 export class ResourceNotFoundError extends Error {
   constructor(readonly ref: ResourceRef) {
@@ -25,14 +31,9 @@ export class ResourceUnreadableError extends Error {
   }
 }
 
-export interface TemplateFileInfo {
-  readonly name: string;
-  readonly size: number;
-}
-
-export interface PatternFileInfo {
-  readonly language: string;
-  readonly name: string;
+/** A resource file found on disk: its ref and its size in bytes. */
+export interface ContentFile {
+  readonly ref: ResourceRef;
   readonly size: number;
 }
 
@@ -45,10 +46,12 @@ export interface ContentStore {
   read(ref: ResourceRef): Promise<string>;
   /** The first `maxBytes` of a resource's text and its full size (for titles); throws as read does. */
   readHead(ref: ResourceRef, maxBytes: number): Promise<{ text: string; size: number }>;
-  /** The templates present on disk, by name, with their sizes. */
-  listTemplates(): Promise<TemplateFileInfo[]>;
-  /** The pattern files present on disk, by language then name, with their sizes. */
-  listPatterns(): Promise<PatternFileInfo[]>;
+  /**
+   * The resources of one kind present on disk, sorted by their names: `<type>/<name>.md`, one
+   * directory level per further name (`patterns/<language>/<name>.md`). Only valid names and
+   * real paths inside the root; a kind restricted to some names lists only those.
+   */
+  list(kind: ResourceKind): Promise<ContentFile[]>;
   /** True when the content root is still there and can be listed (readiness). */
   isReadable(): Promise<boolean>;
 }
@@ -113,15 +116,26 @@ export async function openContentStore(
     }
   }
 
+  /** The real path of `dir` when it is a directory inside the root, else undefined. */
+  async function containedDirectory(dir: string): Promise<string | undefined> {
+    const resolved = await containedRealPath(dir);
+    if (!resolved) return undefined;
+    try {
+      return (await stat(resolved)).isDirectory() ? resolved : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
    * The `.md` files directly in `dir` whose names are valid resource names and whose real
    * paths stay inside the root, sorted by name. A missing directory lists as empty.
    */
-  async function listNamedFiles(dir: string): Promise<TemplateFileInfo[]> {
+  async function listNamedFiles(dir: string): Promise<Array<{ name: string; size: number }>> {
     const entries = await listDir(dir);
     // The files are resolved and stat'ed concurrently; the result keeps the sorted order.
     const found = await Promise.all(
-      entries.sort().map(async (entry): Promise<TemplateFileInfo | undefined> => {
+      entries.sort().map(async (entry) => {
         if (!entry.endsWith(FILE_EXTENSION)) return undefined;
         const name = entry.slice(0, -FILE_EXTENSION.length);
         if (!isValidResourceName(name)) return undefined;
@@ -135,7 +149,22 @@ export async function openContentStore(
         }
       }),
     );
-    return found.filter((info): info is TemplateFileInfo => info !== undefined);
+    return found.filter((info) => info !== undefined);
+  }
+
+  /** Files `depth` name levels below `dir`: directories named by valid names, then `.md` files. */
+  async function listLevels(dir: string, depth: number): Promise<Array<{ names: string[]; size: number }>> {
+    if (depth === 1) return (await listNamedFiles(dir)).map(({ name, size }) => ({ names: [name], size }));
+    const found: Array<{ names: string[]; size: number }> = [];
+    for (const entry of (await listDir(dir)).sort()) {
+      if (!isValidResourceName(entry)) continue;
+      // A directory that is a link leading outside the root is not listed.
+      const inner = await containedDirectory(path.join(dir, entry));
+      if (!inner) continue;
+      for (const file of await listLevels(path.join(dir, entry), depth - 1))
+        found.push({ names: [entry, ...file.names], size: file.size });
+    }
+    return found;
   }
 
   /**
@@ -183,29 +212,12 @@ export async function openContentStore(
       });
     },
 
-    listTemplates() {
-      return listNamedFiles(path.join(root, "templates"));
-    },
-
-    async listPatterns() {
-      const dir = path.join(root, "patterns");
-      const languages = await listDir(dir);
-      const infos: PatternFileInfo[] = [];
-      for (const language of languages.sort()) {
-        if (!isValidResourceName(language)) continue;
-        // A language directory that is a link leading outside the root is not listed.
-        const resolved = await containedRealPath(path.join(dir, language));
-        if (!resolved) continue;
-        try {
-          if (!(await stat(resolved)).isDirectory()) continue;
-        } catch {
-          continue;
-        }
-        for (const file of await listNamedFiles(path.join(dir, language))) {
-          infos.push({ language, name: file.name, size: file.size });
-        }
-      }
-      return infos;
+    async list(kind) {
+      const files = await listLevels(path.join(root, kind.type), kind.parts.length);
+      const only = kind.parts.map((part) => part.only);
+      return files
+        .filter(({ names }) => names.every((name, i) => only[i]?.includes(name) ?? true))
+        .map(({ names, size }) => ({ ref: resourceRef(kind.type as ResourceType, names), size }));
     },
 
     async isReadable() {

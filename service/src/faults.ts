@@ -1,7 +1,11 @@
 import { timingSafeEqual } from "node:crypto";
 import express, { type Request, type RequestHandler, Router } from "express";
 import { z } from "zod";
+import { RESOURCE_TYPES, type ResourceType, ROUTE_PREFIX } from "../../lib/contract/resource-kinds.js";
 import { HttpProblem } from "./http/problem.js";
+
+/** A resource route's path, its kind captured. */
+const RESOURCE_ROUTE = new RegExp(`^${ROUTE_PREFIX}/(${RESOURCE_TYPES.join("|")})\\b`);
 
 /**
  * Fault injection for the runbook drills. Nothing here exists unless FAULTS_ENABLED=true:
@@ -16,7 +20,7 @@ export interface FaultSettings {
   /** Probability (0..1) that a resource request answers 503 instead: the "errors" drill. */
   errorRate: number;
   /** Which resource routes the error rate applies to; empty means all. */
-  errorResourceTypes: Array<"sdlc" | "patterns" | "templates">;
+  errorResourceTypes: ResourceType[];
 }
 
 const settingsSchema = z
@@ -24,7 +28,7 @@ const settingsSchema = z
     fileReadDelayMs: z.number().int().min(0).max(10_000),
     cacheDelayMs: z.number().int().min(0).max(10_000),
     errorRate: z.number().min(0).max(1),
-    errorResourceTypes: z.array(z.enum(["sdlc", "patterns", "templates"])),
+    errorResourceTypes: z.array(z.enum(RESOURCE_TYPES as [ResourceType, ...ResourceType[]])),
   })
   .partial()
   .strict();
@@ -112,7 +116,7 @@ export class FaultInjector {
   /** Applies the error rate and the per-request headers to resource routes. */
   requestFaults(): RequestHandler {
     return async (req, _res, next) => {
-      const type = /^\/mcp\/resources\/(sdlc|patterns|templates)\b/.exec(req.path)?.[1] as
+      const type = RESOURCE_ROUTE.exec(req.path)?.[1] as
         | FaultSettings["errorResourceTypes"][number]
         | undefined;
       if (!type) return next();

@@ -1,32 +1,20 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import {
+  CACHE_BUCKETS,
+  CACHE_OPERATIONS,
+  CACHE_RESULTS,
+  HTTP_BUCKETS,
+  LOADING_BUCKETS,
+  METRICS,
+} from "../../lib/contract/metrics.js";
+import { RESOURCE_TYPES } from "../../lib/contract/resource-kinds.js";
+import {
   INVALID_ENTRY_REASONS,
   LOCAL_DROP_REASONS,
   MCP_LIMITS,
   OVERLOAD_SCOPES,
   PROBE_RESULTS,
 } from "./metric-labels.js";
-import type { ResourceType } from "./resource-names.js";
-
-/**
- * Buckets for end-to-end resource loading. The runbook's 10/50/100/200/500/1000 ms are
- * kept so its PromQL and thresholds line up with bucket edges; the finer ones below 10 ms
- * are where a warm cache actually lives, so quantiles there are not one-bucket guesses.
- */
-export const LOADING_BUCKETS = [
-  0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5,
-  1, 2.5,
-] as const;
-
-/** The runbook's 1/5/10/50/100 ms, plus sub-millisecond edges for a loopback Redis. */
-export const CACHE_BUCKETS = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-] as const;
-
-export const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5] as const;
-
-export type CacheResult = "hit" | "miss";
-export type CacheOperation = "get" | "set";
 
 export interface ServiceMetrics {
   readonly registry: Registry;
@@ -84,8 +72,8 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
   // series hold the same counts: the total is sum without (type) (nodejs_active_handles).
   for (const family of ACTIVE_COUNT_FAMILIES) registry.removeSingleMetric(`${family}_total`);
 
-  const resourceTypes: ResourceType[] = ["sdlc", "patterns", "templates"];
-  const results: CacheResult[] = ["hit", "miss"];
+  const resourceTypes = RESOURCE_TYPES;
+  const results = CACHE_RESULTS;
 
   const metrics: ServiceMetrics = {
     registry,
@@ -95,7 +83,7 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
     loadingLatency: registered(
       registry,
       new Histogram({
-        name: "mcp_resource_loading_latency_seconds",
+        name: METRICS.loadingLatency,
         help: "Resource loading latency from lookup start to finished response body, by resource type and cache result.",
         labelNames: ["resource_type", "cache_result"],
         buckets: [...LOADING_BUCKETS],
@@ -104,32 +92,32 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
       }),
     ),
     cacheLatency: new Histogram({
-      name: "mcp_resource_cache_latency_seconds",
+      name: METRICS.cacheLatency,
       help: "Redis cache lookup latency, by cache result (errors and timeouts count as miss).",
       labelNames: ["cache_result"],
       buckets: [...CACHE_BUCKETS],
       registers: [registry],
     }),
     cacheHits: new Counter({
-      name: "mcp_resource_cache_hits_total",
+      name: METRICS.cacheHits,
       help: "Resource lookups answered from the Redis cache.",
       labelNames: ["resource_type"],
       registers: [registry],
     }),
     cacheMisses: new Counter({
-      name: "mcp_resource_cache_misses_total",
+      name: METRICS.cacheMisses,
       help: "Resource lookups not answered from the Redis cache (absent, expired, or Redis unavailable).",
       labelNames: ["resource_type"],
       registers: [registry],
     }),
     cacheErrors: new Counter({
-      name: "mcp_resource_cache_errors_total",
+      name: METRICS.cacheErrors,
       help: "Redis cache operations that failed or timed out, by operation.",
       labelNames: ["operation"],
       registers: [registry],
     }),
     cacheUp: new Gauge({
-      name: "mcp_resource_cache_up",
+      name: METRICS.cacheUp,
       help: "1 when Redis answers: the connection is ready and the last health PINGs were answered within CACHE_TIMEOUT_MS; 0 otherwise.",
       registers: [registry],
       collect() {
@@ -137,72 +125,72 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
       },
     }),
     skippedWrites: new Counter({
-      name: "mcp_resource_cache_writes_skipped_total",
+      name: METRICS.cacheWritesSkipped,
       help: "Cache fills not written to Redis, by reason (too_large: the entry's variants together exceed CACHE_MAX_ENTRY_BYTES).",
       labelNames: ["reason"],
       registers: [registry],
     }),
     invalidEntries: new Counter({
-      name: "mcp_resource_cache_invalid_entries_total",
+      name: METRICS.cacheInvalidEntries,
       help: "Values read from Redis that failed verification and were treated as misses, by reason (format: not this service's format version or layout; checksum: a variant does not match its CRC-32; etag: the body does not match its ETag; ttl: no TTL).",
       labelNames: ["reason"],
       registers: [registry],
     }),
     cachePings: new Counter({
-      name: "mcp_resource_cache_pings_total",
+      name: METRICS.cachePings,
       help: "Health PINGs sent to Redis every CACHE_HEALTH_INTERVAL_MS, by result (ok, timeout: no reply within CACHE_TIMEOUT_MS, error).",
       labelNames: ["result"],
       registers: [registry],
     }),
     httpDuration: new Histogram({
-      name: "http_request_duration_seconds",
+      name: METRICS.httpDuration,
       help: "HTTP request duration by method, route template and status code.",
       labelNames: ["method", "route", "status_code"],
       buckets: [...HTTP_BUCKETS],
       registers: [registry],
     }),
     fileReads: new Counter({
-      name: "mcp_resource_file_reads_total",
+      name: METRICS.fileReads,
       help: "Resource files read from disk (cache fills), by resource type.",
       labelNames: ["resource_type"],
       registers: [registry],
     }),
     connectionsDropped: new Counter({
-      name: "mcp_resource_http_connections_dropped_total",
+      name: METRICS.httpConnectionsDropped,
       help: "Connections closed on accept because HTTP_MAX_CONNECTIONS connections were already open.",
       registers: [registry],
     }),
     inflightRequests: new Gauge({
-      name: "mcp_resource_inflight_requests",
+      name: METRICS.inflightRequests,
       help: "Requests in progress on the resource routes and POST /mcp (bounded by MAX_INFLIGHT_REQUESTS).",
       registers: [registry],
     }),
     overloadRejections: new Counter({
-      name: "mcp_resource_overload_rejections_total",
+      name: METRICS.overloadRejections,
       help: "Requests refused with 503 and Retry-After because too many were in progress, by scope (service: MAX_INFLIGHT_REQUESTS; mcp: MCP_MAX_INFLIGHT).",
       labelNames: ["scope"],
       registers: [registry],
     }),
     mcpLimited: new Counter({
-      name: "mcp_resource_mcp_limited_total",
+      name: METRICS.mcpLimited,
       help: "MCP calls refused because their request went past a bound, by limit (batch_reads: MCP_MAX_BATCH_READS; response_bytes: MCP_MAX_RESPONSE_BYTES).",
       labelNames: ["limit"],
       registers: [registry],
     }),
     localLookups: new Counter({
-      name: "mcp_resource_local_cache_lookups_total",
+      name: METRICS.localLookups,
       help: "Lookups in the in-process tier in front of Redis, by result (a hit skips the Redis round trip and also counts in mcp_resource_cache_hits_total).",
       labelNames: ["result"],
       registers: [],
     }),
     localDrops: new Counter({
-      name: "mcp_resource_local_cache_drops_total",
+      name: METRICS.localDrops,
       help: "Entries dropped from the in-process tier, by reason (invalidated/flushed: Redis tracking said so; disconnected: tracking lost; unresponsive: Redis stopped answering PINGs; capacity; age).",
       labelNames: ["reason"],
       registers: [],
     }),
     localEntries: new Gauge({
-      name: "mcp_resource_local_cache_entries",
+      name: METRICS.localEntries,
       help: "Entries held by the in-process tier (absent when the tier is off).",
       registers: [],
       collect() {
@@ -210,7 +198,7 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
       },
     }),
     localBytes: new Gauge({
-      name: "mcp_resource_local_cache_bytes",
+      name: METRICS.localBytes,
       help: "Body bytes held by the in-process tier, all encodings.",
       registers: [],
       collect() {
@@ -227,7 +215,7 @@ export function createMetrics(isCacheUp: () => boolean, localTierSize?: LocalTie
     for (const result of results) metrics.loadingLatency.zero({ resource_type: type, cache_result: result });
   }
   for (const result of results) metrics.cacheLatency.zero({ cache_result: result });
-  for (const operation of ["get", "set"] as const) metrics.cacheErrors.inc({ operation }, 0);
+  for (const operation of CACHE_OPERATIONS) metrics.cacheErrors.inc({ operation }, 0);
   for (const result of PROBE_RESULTS) metrics.cachePings.inc({ result }, 0);
   for (const reason of INVALID_ENTRY_REASONS) metrics.invalidEntries.inc({ reason }, 0);
   metrics.skippedWrites.inc({ reason: "too_large" }, 0);

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { ResourceRef } from "../../lib/contract/resource-kinds.js";
 import { type ContentStore, ResourceNotFoundError } from "./content-store.js";
 import type { ServiceMetrics } from "./metrics.js";
 import {
@@ -9,7 +10,6 @@ import {
   variantOf,
 } from "./resource-body.js";
 import type { ResourceCache } from "./resource-cache.js";
-import type { ResourceRef } from "./resource-names.js";
 import { exemplarLabels, inSpan, recordingSpan } from "./telemetry/tracing.js";
 
 export interface LoadedResource extends CachedBody {

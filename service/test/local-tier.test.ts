@@ -1,5 +1,6 @@
 import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { resourceRef } from "../../lib/contract/resource-kinds.js";
 import { waitFor } from "../../lib/harness/ports.js";
 import { sampleValue, scrape } from "../../test/support/exposition.js";
 import { startTestService, type TestService } from "../../test/support/service.js";
@@ -8,7 +9,6 @@ import { LocalTier } from "../src/local-tier.js";
 import type { LocalDropReason } from "../src/metric-labels.js";
 import type { BodyEntry } from "../src/resource-body.js";
 import { buildBodyEntry } from "../src/resource-body.js";
-import { templateRef } from "../src/resource-names.js";
 
 /** Reads Redis counts itself as hits (INFO stats): what the in-process tier spares it. */
 async function redisKeyspaceHits(redis: ReturnType<typeof createClient>): Promise<number> {
@@ -172,7 +172,11 @@ describe("in-process tier against a real Redis (RESP3 tracking)", () => {
     });
     // Another instance refilled the key with a different body (a valid entry: a value that
     // does not verify is refused and overwritten, see cache-poisoning.test.ts).
-    const changed = await buildBodyEntry(templateRef("adr"), "changed by another instance", 10_240);
+    const changed = await buildBodyEntry(
+      resourceRef("templates", ["adr"]),
+      "changed by another instance",
+      10_240,
+    );
     await redis.multi().del(KEY).hSet(KEY, entryFields(changed)).expire(KEY, 300).exec();
     await waitFor("the next response to carry the new body", async () => {
       const response = await fetch(`${t.url}${URL_PATH}`);

@@ -4,11 +4,11 @@ import path from "node:path";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resourceKind, resourceRef } from "../../lib/contract/resource-kinds.js";
 import { ConfigError, loadConfig } from "../src/config.js";
+import { createCatalogSource, firstHeading, nameChoices } from "../src/content-catalog.js";
 import { type ContentStore, openContentStore } from "../src/content-store.js";
-import { createCatalogSource, firstHeading } from "../src/mcp/catalog.js";
 import { parseResourceUri } from "../src/mcp/uri.js";
-import { patternRef, sdlcCoreRef, templateRef } from "../src/resource-names.js";
 
 const CONTENT = path.resolve(import.meta.dirname, "../content");
 const silent = pino({ level: "silent" });
@@ -53,10 +53,14 @@ describe("MCP_ALLOWED_HOSTS", () => {
 
 describe("parseResourceUri", () => {
   it("builds the same refs (and cache keys) as the REST routes", () => {
-    expect(parseResourceUri("sdlc://core")).toBe(sdlcCoreRef);
-    expect(parseResourceUri("sdlc://patterns/python/core")).toEqual(patternRef("python", "core"));
-    expect(parseResourceUri("sdlc://patterns/go/test_helpers-2")).toEqual(patternRef("go", "test_helpers-2"));
-    expect(parseResourceUri("sdlc://templates/design-doc")).toEqual(templateRef("design-doc"));
+    expect(parseResourceUri("sdlc://core")).toEqual(resourceRef("sdlc", ["core"]));
+    expect(parseResourceUri("sdlc://patterns/python/core")).toEqual(
+      resourceRef("patterns", ["python", "core"]),
+    );
+    expect(parseResourceUri("sdlc://patterns/go/test_helpers-2")).toEqual(
+      resourceRef("patterns", ["go", "test_helpers-2"]),
+    );
+    expect(parseResourceUri("sdlc://templates/design-doc")).toEqual(resourceRef("templates", ["design-doc"]));
     expect(parseResourceUri("sdlc://templates/prd").cacheKey).toBe("resource:templates:prd");
   });
 
@@ -145,8 +149,12 @@ describe("resource catalog", () => {
       expect(uris).not.toContain(refused);
     }
     expect(uris.filter((u) => u.startsWith("sdlc://patterns/rust/"))).toEqual([]);
-    expect(catalog.languages).toEqual(["go", "python", "typescript"]);
-    expect(catalog.artifactTypes).toContain("untitled");
+    expect(nameChoices(catalog, resourceKind("patterns"), "language")).toEqual([
+      "go",
+      "python",
+      "typescript",
+    ]);
+    expect(nameChoices(catalog, resourceKind("templates"), "artifact_type")).toContain("untitled");
     expect(catalog.resources.find((r) => r.uri === "sdlc://templates/untitled")?.title).toBe(
       "Untitled Template",
     );
@@ -157,6 +165,12 @@ describe("resource catalog", () => {
     const first = await source.get();
     await writeFile(path.join(dir, "templates", "fresh.md"), "# Fresh\n");
     expect(await source.get()).toBe(first);
-    expect((await createCatalogSource(store, silent, 0).get()).artifactTypes).toContain("fresh");
+    expect(
+      nameChoices(
+        await createCatalogSource(store, silent, 0).get(),
+        resourceKind("templates"),
+        "artifact_type",
+      ),
+    ).toContain("fresh");
   });
 });

@@ -137,7 +137,7 @@ describe("template listing cache", () => {
   it("revalidates with its ETag and shows a new template within the listing TTL", async () => {
     const { cp, mkdtemp, rm, writeFile } = await import("node:fs/promises");
     const { tmpdir } = await import("node:os");
-    const { LISTING_TTL_MS } = await import("../src/http/resource-routes.js");
+    const { CATALOG_TTL_MS: LISTING_TTL_MS } = await import("../src/content-catalog.js");
     const dir = await mkdtemp(path.join(tmpdir(), "content-"));
     await cp(CONTENT, dir, { recursive: true });
     const fresh = await startTestService({ LOG_LEVEL: "silent", CONTENT_DIR: dir });

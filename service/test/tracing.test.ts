@@ -24,7 +24,7 @@ createRequire(import.meta.url)("express");
 const { startTestService } = await import("../../test/support/service.js");
 const { entryFields } = await import("../src/cache-entry.js");
 const { buildBodyEntry } = await import("../src/resource-body.js");
-const { templateRef } = await import("../src/resource-names.js");
+const { resourceRef } = await import("../../lib/contract/resource-kinds.js");
 
 type TestService = Awaited<ReturnType<typeof startTestService>>;
 type Span = ReadableSpan;
@@ -119,7 +119,9 @@ describe("tracing a resource request", () => {
     // seen it, so its first read is a Redis HMGET hit (which also puts it in the in-process
     // tier). redis-cli, not a node-redis client: this process's instrumentation would trace it.
     const path = "/mcp/resources/templates/release-notes";
-    const fields = entryFields(await buildBodyEntry(templateRef("release-notes"), "x", 10_240));
+    const fields = entryFields(
+      await buildBodyEntry(resourceRef("templates", ["release-notes"]), "x", 10_240),
+    );
     const key = "resource:templates:release-notes";
     const values = Object.entries(fields).flatMap(([field, value]) => [field, value.toString()]);
     execFileSync("redis-cli", ["-u", t.redis.url, "HSET", key, ...values]);

@@ -1,7 +1,6 @@
-import { METRICS } from "../../../lib/contract/metrics.js";
+import { LOADING_BUCKETS, METRICS } from "../../../lib/contract/metrics.js";
 import { RESOURCE_TYPES } from "../../../lib/contract/resource-kinds.js";
 import { JOBS } from "../../../lib/contract/stack.js";
-import { LOADING_BUCKETS } from "../../../service/src/metrics.js";
 
 /**
  * One promtool input series that moves linearly: `start` at minute 0, then `step` more each

@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import type { Logger } from "pino";
+import type { CatalogSource } from "../content-catalog.js";
 import { type ContentStore, ResourceNotFoundError, ResourceUnreadableError } from "../content-store.js";
-import type { CatalogSource } from "../mcp/catalog.js";
 import type { ServiceMetrics } from "../metrics.js";
 import type { ResourceCache } from "../resource-cache.js";
 import type { ResourceLoader } from "../resource-loader.js";
@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps): express.Express {
   // and Express tries each layer in order.
   addResourceRoutes(app.router, {
     loader: deps.loader,
-    store,
+    catalog: deps.catalog,
     defaultLanguage: deps.defaultLanguage,
     overloadGuard: inflightGuard([deps.inflight], { metrics, logger }, (res) =>
       sendProblem(res, {

@@ -1,30 +1,30 @@
 import type { Request, RequestHandler, Response, Router } from "express";
-import type { ContentStore } from "../content-store.js";
-import { expiringValue } from "../expiring-value.js";
-import { RESOURCE_MIME_TYPE, strongEtag } from "../resource-body.js";
-import type { ResourceLoader } from "../resource-loader.js";
 import {
-  isValidResourceName,
-  patternRef,
-  type ResourceRef,
-  sdlcCoreRef,
-  templateRef,
-} from "../resource-names.js";
+  listingPath,
+  RESOURCE_KINDS,
+  type ResourceKind,
+  type ResourceType,
+  ROUTE_PREFIX,
+  resourceRef,
+  routePath,
+} from "../../../lib/contract/resource-kinds.js";
+import { isValidResourceName } from "../../../lib/contract/resource-names.js";
+import type { CatalogSource } from "../content-catalog.js";
+import type { BodyEncoding } from "../resource-body.js";
+import type { ResourceLoader } from "../resource-loader.js";
 import { chooseEncoding, etagMatches } from "./negotiation.js";
 import { HttpProblem, invalidName, notFound } from "./problem.js";
 
 export interface ResourceRoutesDeps {
   loader: ResourceLoader;
-  store: ContentStore;
+  /** The listings come from the catalog (one walk of the content directory for everyone). */
+  catalog: CatalogSource;
   defaultLanguage: string;
   /** Drill faults, run after the route matched so metrics carry the route template. */
   faultMiddleware?: RequestHandler;
   /** Refuses work past the in-flight bound (503); first on each route, so it counts on the route. */
   overloadGuard?: RequestHandler;
 }
-
-/** How stale the template listing may be: a file added or removed shows up within this. */
-export const LISTING_TTL_MS = 2_000;
 
 /** What every resource route answers to; GET also serves HEAD. */
 const ALLOWED_METHODS = "GET, HEAD, OPTIONS";
@@ -51,58 +51,65 @@ function requireName(param: string, value: unknown): string {
   return value;
 }
 
-async function sendResource(
+/** A finished body with its strong validator, in the encoding it is stored in. */
+interface Representation {
+  readonly etag: string;
+  readonly bytes: Buffer;
+  readonly encoding: BodyEncoding;
+}
+
+/**
+ * The one way a resource route answers: validators and caching headers, then a 304 when the
+ * client's If-None-Match holds the ETag, else the bytes (none for HEAD).
+ */
+function sendRepresentation(
   req: Request,
   res: Response,
-  loader: ResourceLoader,
-  ref: ResourceRef,
-): Promise<void> {
-  const loaded = await loader.load(ref, chooseEncoding(req));
-  res.setHeader("ETag", loaded.etag);
-  res.setHeader("Vary", "Accept-Encoding");
+  body: Representation,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  res.setHeader("ETag", body.etag);
   res.setHeader("Cache-Control", "no-cache");
-  res.setHeader("X-Cache", loaded.cacheResult === "hit" ? "HIT" : "MISS");
-  if (etagMatches(req.headers["if-none-match"], loaded.etag)) {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  if (etagMatches(req.headers["if-none-match"], body.etag)) {
     res.status(304).end();
     return;
   }
   res.setHeader("Content-Type", "application/json; charset=utf-8");
-  if (loaded.encoding !== "identity") res.setHeader("Content-Encoding", loaded.encoding);
-  res.setHeader("Content-Length", loaded.bytes.length);
-  res.status(200).end(req.method === "HEAD" ? undefined : loaded.bytes);
+  if (body.encoding !== "identity") res.setHeader("Content-Encoding", body.encoding);
+  res.setHeader("Content-Length", body.bytes.length);
+  res.status(200).end(req.method === "HEAD" ? undefined : body.bytes);
+}
+
+/** The names of one resource from a request, in the kind's order, each validated. */
+function namesOf(req: Request, kind: ResourceKind, defaultLanguage: string): string[] {
+  return kind.parts.map((part) => {
+    const given = part.in === "path" ? req.params[part.param] : req.query[part.param];
+    if (given === undefined && part.default) return defaultLanguage;
+    const name = requireName(part.param, given);
+    if (part.only && !part.only.includes(name)) {
+      throw notFound(`no ${kind.title} resource named ${name}; there is ${part.only.join(", ")}`);
+    }
+    return name;
+  });
 }
 
 /**
- * Adds the contract's four resource routes to `router` (the app's own router: one dispatch
- * less per request than a mounted sub-router). Route strings are also the `route` metric
- * label; the router should be case sensitive and strict, as the app's is.
+ * Adds the routes of every resource kind (lib/contract/resource-kinds.ts) to `router` (the
+ * app's own router: one dispatch less per request than a mounted sub-router): one GET per
+ * kind, its listing where the kind has one, and a 400 for paths with more segments than a
+ * name can have. Route strings are also the `route` metric label; the router should be case
+ * sensitive and strict, as the app's is.
  */
 export function addResourceRoutes(
   router: Router,
-  { loader, store, defaultLanguage, faultMiddleware, overloadGuard }: ResourceRoutesDeps,
+  { loader, catalog, defaultLanguage, faultMiddleware, overloadGuard }: ResourceRoutesDeps,
 ): void {
   // Before each route's own handler: the overload bound, then (drills only) the faults.
   const before: RequestHandler[] = [
     ...(overloadGuard ? [overloadGuard] : []),
     ...(faultMiddleware ? [faultMiddleware] : []),
   ];
-  // The listing is metadata of a directory that changes on deploys, not per request: built
-  // (readdir, realpath and stat per file) at most once per LISTING_TTL_MS, serialized once.
-  const listing = expiringValue(async () => {
-    const templates = await store.listTemplates();
-    const body = Buffer.from(
-      JSON.stringify({
-        resources: templates.map(({ name, size }) => ({
-          uri: templateRef(name).uri,
-          name,
-          mimeType: RESOURCE_MIME_TYPE,
-          size,
-        })),
-      }),
-    );
-    return { body, etag: strongEtag(body) };
-  }, LISTING_TTL_MS);
-
   // Each route: its GET (and so HEAD) handler, then a 405 for every other method.
   const route = (path: string, ...handlers: RequestHandler[]) =>
     router
@@ -110,41 +117,29 @@ export function addResourceRoutes(
       .get(...handlers)
       .all(otherMethods);
 
-  route("/mcp/resources/sdlc/:name", ...before, async (req, res) => {
-    const name = requireName("name", req.params.name);
-    if (name !== "core") throw notFound(`no SDLC resource named ${name}; the framework core is sdlc/core`);
-    await sendResource(req, res, loader, sdlcCoreRef);
-  });
-
-  route("/mcp/resources/patterns/:name", ...before, async (req, res) => {
-    const name = requireName("name", req.params.name);
-    const language =
-      req.query.language === undefined ? defaultLanguage : requireName("language", req.query.language);
-    await sendResource(req, res, loader, patternRef(language, name));
-  });
-
-  route("/mcp/resources/templates", ...before, async (req, res) => {
-    const { body, etag } = await listing.get();
-    res.setHeader("ETag", etag);
-    res.setHeader("Cache-Control", "no-cache");
-    if (etagMatches(req.headers["if-none-match"], etag)) {
-      res.status(304).end();
-      return;
+  for (const kind of RESOURCE_KINDS as readonly ResourceKind[]) {
+    const type = kind.type as ResourceType;
+    const listing = listingPath(kind);
+    if (listing) {
+      route(listing, ...before, async (req, res) => {
+        const found = (await catalog.get()).listings.get(type);
+        if (!found) throw notFound(`no listing of ${kind.title}`);
+        sendRepresentation(req, res, { etag: found.etag, bytes: found.body, encoding: "identity" });
+      });
     }
-    res.setHeader("Content-Type", "application/json; charset=utf-8");
-    res.setHeader("Content-Length", body.length);
-    res.status(200).end(req.method === "HEAD" ? undefined : body);
-  });
 
-  route("/mcp/resources/templates/:artifact_type", ...before, async (req, res) => {
-    const artifactType = requireName("artifact_type", req.params.artifact_type);
-    await sendResource(req, res, loader, templateRef(artifactType));
-  });
+    route(routePath(kind), ...before, async (req, res) => {
+      const ref = resourceRef(type, namesOf(req, kind, defaultLanguage));
+      const loaded = await loader.load(ref, chooseEncoding(req));
+      sendRepresentation(req, res, loaded, {
+        Vary: "Accept-Encoding",
+        "X-Cache": loaded.cacheResult === "hit" ? "HIT" : "MISS",
+      });
+    });
 
-  // More path segments than a name can have ("../x", "a/b", "/etc/passwd"): a bad name, not
-  // an unknown route, so the client learns what is wrong.
-  for (const kind of ["sdlc", "patterns", "templates"]) {
-    route(`/mcp/resources/${kind}/*rest`, () => {
+    // More path segments than a name can have ("../x", "a/b", "/etc/passwd"): a bad name, not
+    // an unknown route, so the client learns what is wrong.
+    route(`${ROUTE_PREFIX}/${kind.type}/*rest`, () => {
       throw invalidName("name", "must be a single path segment");
     });
   }

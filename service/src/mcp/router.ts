@@ -4,13 +4,13 @@ import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv
 import { type RequestHandler, Router } from "express";
 import type { Logger } from "pino";
 import { MCP_LIMIT_EXCEEDED, MCP_PATH } from "../../../lib/contract/mcp.js";
+import type { CatalogSource } from "../content-catalog.js";
 import { type InflightLimit, inflightGuard, RETRY_AFTER_SECONDS } from "../http/inflight-limit.js";
 import { requestLog } from "../http/request-context.js";
 import type { McpLimit } from "../metric-labels.js";
 import type { ServiceMetrics } from "../metrics.js";
 import type { ResourceLoader } from "../resource-loader.js";
 import { type McpRequestLimits, RequestBudget } from "./budget.js";
-import type { CatalogSource } from "./catalog.js";
 import { createMcpServer } from "./server.js";
 
 export interface McpRouterDeps {

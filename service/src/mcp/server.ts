@@ -14,12 +14,13 @@ import {
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { RESOURCE_KINDS, type ResourceKind, uriTemplate } from "../../../lib/contract/resource-kinds.js";
+import { type CatalogSource, nameChoices } from "../content-catalog.js";
 import { ResourceNotFoundError } from "../content-store.js";
 import { RESOURCE_MIME_TYPE, type ReadResourceBody } from "../resource-body.js";
 import type { ResourceLoader } from "../resource-loader.js";
 import type { RequestBudget } from "./budget.js";
-import type { CatalogSource } from "./catalog.js";
-import { PATTERN_URI_TEMPLATE, parseResourceUri, resourceNotFound, TEMPLATE_URI_TEMPLATE } from "./uri.js";
+import { parseResourceUri, resourceNotFound } from "./uri.js";
 
 export const SERVER_INFO = Object.freeze({
   name: "mcp-resource-service",
@@ -33,24 +34,22 @@ const INSTRUCTIONS =
   "artifact templates at sdlc://templates/{artifact_type}. resources/list names every file; " +
   "completion/complete suggests languages, pattern names and artifact types.";
 
-export const RESOURCE_TEMPLATES: readonly ResourceTemplate[] = Object.freeze([
-  {
-    uriTemplate: PATTERN_URI_TEMPLATE,
-    name: "pattern",
-    title: "Implementation patterns",
-    description:
-      "Implementation patterns for one language (e.g. sdlc://patterns/python/core). Names match ^[a-z0-9][a-z0-9_-]{0,63}$; completion suggests both variables.",
-    mimeType: RESOURCE_MIME_TYPE,
-  },
-  {
-    uriTemplate: TEMPLATE_URI_TEMPLATE,
-    name: "template",
-    title: "Artifact template",
-    description:
-      "A fill-in artifact template (e.g. sdlc://templates/prd). Names match ^[a-z0-9][a-z0-9_-]{0,63}$; completion suggests the artifact types.",
-    mimeType: RESOURCE_MIME_TYPE,
-  },
-]);
+/** The MCP resource templates of the kinds that have one (lib/contract/resource-kinds.ts). */
+export const RESOURCE_TEMPLATES: readonly ResourceTemplate[] = Object.freeze(
+  (RESOURCE_KINDS as readonly ResourceKind[]).flatMap((kind) =>
+    kind.mcpTemplate
+      ? [
+          {
+            uriTemplate: uriTemplate(kind),
+            name: kind.mcpTemplate.name,
+            title: kind.mcpTemplate.title,
+            description: kind.mcpTemplate.description,
+            mimeType: RESOURCE_MIME_TYPE,
+          },
+        ]
+      : [],
+  ),
+);
 
 /**
  * The `contents` of a cached body, parsed once per body: a hit from the in-process tier hands
@@ -186,28 +185,16 @@ async function complete(catalog: CatalogSource, params: CompleteRequest["params"
       "This server offers no prompts; only resource templates complete",
     );
   }
-  const { languages, patternNames, artifactTypes } = await catalog.get();
-  let candidates: readonly string[];
-  if (ref.uri === PATTERN_URI_TEMPLATE) {
-    if (argument.name === "language") {
-      candidates = languages;
-    } else if (argument.name === "name") {
-      const language = context?.arguments?.language;
-      candidates =
-        language === undefined
-          ? [...new Set([...patternNames.values()].flat())].sort()
-          : (patternNames.get(language) ?? []);
-    } else {
-      candidates = [];
-    }
-  } else if (ref.uri === TEMPLATE_URI_TEMPLATE) {
-    candidates = argument.name === "artifact_type" ? artifactTypes : [];
-  } else {
+  const kind = (RESOURCE_KINDS as readonly ResourceKind[]).find(
+    (k) => k.mcpTemplate && uriTemplate(k) === ref.uri,
+  );
+  if (!kind) {
     throw new McpError(
       ErrorCode.InvalidParams,
-      `Unknown resource template ${JSON.stringify(ref.uri.slice(0, 200))}: expected ${PATTERN_URI_TEMPLATE} or ${TEMPLATE_URI_TEMPLATE}`,
+      `Unknown resource template ${JSON.stringify(ref.uri.slice(0, 200))}: expected ${RESOURCE_TEMPLATES.map((t) => t.uriTemplate).join(" or ")}`,
     );
   }
+  const candidates = nameChoices(await catalog.get(), kind, argument.name, context?.arguments ?? {});
   const matches = candidates.filter((candidate) => candidate.startsWith(argument.value));
   return {
     completion: {

@@ -1,19 +1,15 @@
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import {
-  isValidResourceName,
-  patternRef,
-  RESOURCE_NAME_PATTERN,
+  matchResourceUri,
+  RESOURCE_KINDS,
+  type ResourceKind,
   type ResourceRef,
-  sdlcCoreRef,
-  templateRef,
-} from "../resource-names.js";
+  uriTemplate,
+} from "../../../lib/contract/resource-kinds.js";
+import { RESOURCE_NAME_PATTERN } from "../../../lib/contract/resource-names.js";
 
-export const SDLC_CORE_URI = sdlcCoreRef.uri;
-export const PATTERN_URI_TEMPLATE = "sdlc://patterns/{language}/{name}";
-export const TEMPLATE_URI_TEMPLATE = "sdlc://templates/{artifact_type}";
-
-const SCHEME = "sdlc://";
-const EXPECTED = `expected ${SDLC_CORE_URI}, ${PATTERN_URI_TEMPLATE} or ${TEMPLATE_URI_TEMPLATE}`;
+/** The URIs and URI templates the kinds answer to, for error messages. */
+const EXPECTED = `expected ${(RESOURCE_KINDS as readonly ResourceKind[]).map(uriTemplate).join(", ")}`;
 
 /** Client text echoed in an error message: quoted, and never more than a line's worth. */
 function quote(value: string): string {
@@ -24,32 +20,21 @@ function invalidParams(message: string, uri: string): McpError {
   return new McpError(ErrorCode.InvalidParams, message, { uri });
 }
 
-function requireName(variable: string, value: string, uri: string): string {
-  if (isValidResourceName(value)) return value;
-  throw invalidParams(
-    `Invalid resource URI ${quote(uri)}: ${variable} ${quote(value)} is not a valid name ` +
-      `(names match ${RESOURCE_NAME_PATTERN.source})`,
-    uri,
-  );
-}
-
 /**
  * Turns a client-supplied resource URI into the same ResourceRef the REST routes build, or
- * throws JSON-RPC -32602. The URI is matched as the exact string the client sent: it is
- * never URL-parsed (which would resolve `..` segments) and never percent-decoded, and every
- * variable must match the name pattern, so `%2F`, `..` or `Core` fail here, before any
- * path, cache key or metric label is built from them.
+ * throws JSON-RPC -32602. Matching is the contract's (lib/contract/resource-kinds.ts): the
+ * exact string the client sent, never URL-parsed or percent-decoded, every name checked by
+ * the name rule before any path, cache key or metric label is built from it.
  */
 export function parseResourceUri(uri: string): ResourceRef {
-  if (uri === SDLC_CORE_URI) return sdlcCoreRef;
-  if (!uri.startsWith(SCHEME)) throw invalidParams(`Unknown resource URI ${quote(uri)}: ${EXPECTED}`, uri);
-  const [kind, ...variables] = uri.slice(SCHEME.length).split("/");
-  if (kind === "patterns" && variables.length === 2) {
-    const [language = "", name = ""] = variables;
-    return patternRef(requireName("language", language, uri), requireName("name", name, uri));
-  }
-  if (kind === "templates" && variables.length === 1) {
-    return templateRef(requireName("artifact_type", variables[0] ?? "", uri));
+  const match = matchResourceUri(uri);
+  if (match.ok) return match.ref;
+  if (match.reason === "invalid-name") {
+    throw invalidParams(
+      `Invalid resource URI ${quote(uri)}: ${match.param} ${quote(match.value)} is not a valid name ` +
+        `(names match ${RESOURCE_NAME_PATTERN.source})`,
+      uri,
+    );
   }
   throw invalidParams(`Unknown resource URI ${quote(uri)}: ${EXPECTED}`, uri);
 }
