@@ -8,8 +8,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import {
+  listingPath,
+  RESOURCE_KINDS,
+  type ResourceKind,
+  resourcePath,
+} from "../../lib/contract/resource-kinds.js";
 import { REPO_ROOT } from "../../lib/repo.js";
-import { LANGUAGES, PATTERN_NAMES, TEMPLATE_TYPES } from "../../lib/workload/catalogue.js";
+import { shippedResources } from "../../lib/workload/catalogue.js";
 import type { ArrivalRateResult } from "./arrival-rate.js";
 import type { BaselineKind, CapturedResponse } from "./compare-server.js";
 import { runAutocannon } from "./engine-autocannon.js";
@@ -29,11 +35,8 @@ export const COMPARE_PROFILE: Profile = { ...PROFILES.full, spawnRate: CONNECTIO
 
 /** Every path+query the workload can produce (see planRequest in workload.ts). */
 export function workloadUrls(): string[] {
-  const urls = ["/mcp/resources/sdlc/core", "/mcp/resources/templates"];
-  for (const name of PATTERN_NAMES)
-    for (const language of LANGUAGES) urls.push(`/mcp/resources/patterns/${name}?language=${language}`);
-  for (const t of TEMPLATE_TYPES) urls.push(`/mcp/resources/templates/${t}`);
-  return urls;
+  const listings = (RESOURCE_KINDS as readonly ResourceKind[]).flatMap((kind) => listingPath(kind) ?? []);
+  return [...shippedResources().map(resourcePath), ...listings];
 }
 
 /** GET one URL with node:http (not fetch, which would ask for and undo compression). */

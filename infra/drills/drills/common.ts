@@ -1,7 +1,7 @@
 /** Small helpers the drills share. */
 
 import type { ResourceType } from "../../../lib/contract/resource-kinds.js";
-import { LANGUAGES, PATTERN_NAMES, TEMPLATE_TYPES } from "../../../lib/workload/catalogue.js";
+import { shippedResources } from "../../../lib/workload/catalogue.js";
 import { markdownTable } from "../../src/docs/runbook-sections.js";
 import type { DrillContext } from "../drill.js";
 import { failureReasons, phaseStats } from "../load-stats.js";
@@ -22,14 +22,9 @@ export function latencyAlertsAllowed(why: string): Array<{ alert: string; why: s
 
 /** The contract's cache keys of every shipped resource of the given types. */
 export function cacheKeys(types: readonly ResourceType[]): string[] {
-  const keys: string[] = [];
-  if (types.includes("sdlc")) keys.push("resource:sdlc:core");
-  if (types.includes("patterns")) {
-    for (const language of LANGUAGES)
-      for (const name of PATTERN_NAMES) keys.push(`resource:patterns:${language}:${name}`);
-  }
-  if (types.includes("templates")) for (const t of TEMPLATE_TYPES) keys.push(`resource:templates:${t}`);
-  return keys;
+  return shippedResources()
+    .filter((ref) => types.includes(ref.type))
+    .map((ref) => ref.cacheKey);
 }
 
 /** Checks that every request sent in [from, to) succeeded. */

@@ -1,3 +1,4 @@
+import { resourceKind, routePath } from "../../../lib/contract/resource-kinds.js";
 import { JOBS } from "../../../lib/contract/stack.js";
 import { SELF_MONITORING_TEST_SPECS } from "./self-monitoring-scenarios.js";
 import {
@@ -20,8 +21,8 @@ import type { AlertTestSpec } from "./types.js";
  * p95 = 0.1 + 0.5 * 0.05 = 125 ms. Rates are per 1m evaluation interval; 600 = 10 req/s.
  */
 
-const SDLC_ROUTE = "/mcp/resources/sdlc/:name";
-const PATTERNS_ROUTE = "/mcp/resources/patterns/:name";
+const SDLC_ROUTE = routePath(resourceKind("sdlc"));
+const PATTERNS_ROUTE = routePath(resourceKind("patterns"));
 
 const latency: AlertTestSpec[] = [
   {

@@ -1,3 +1,4 @@
+import { resourceKind, routePath } from "../../../lib/contract/resource-kinds.js";
 import type { RecordingNames } from "../rules/recording.js";
 import { sloRecordNames } from "../rules/slo.js";
 import { cacheLookups, httpRequests, idleLoadingHistograms, loadingHistogram } from "./series.js";
@@ -60,7 +61,7 @@ export function exprTests(names: RecordingNames): ExprTest[] {
     },
     {
       name: "error ratio is 0, not empty, on a healthy service",
-      series: httpRequests("/mcp/resources/sdlc/:name", { "200": 600 }),
+      series: httpRequests(routePath(resourceKind("sdlc")), { "200": 600 }),
       expr: names.errorRatio,
       evalMinutes: 10,
       expect: [{ labels: names.errorRatio, value: 0 }],
@@ -69,7 +70,7 @@ export function exprTests(names: RecordingNames): ExprTest[] {
       name: "error ratio counts only 5xx on resource routes",
       series: [
         // Multiples of 60 per minute: whole rates, so the ratio is exact in floating point.
-        ...httpRequests("/mcp/resources/templates/:artifact_type", { "200": 180, "404": 60, "500": 60 }),
+        ...httpRequests(routePath(resourceKind("templates")), { "200": 180, "404": 60, "500": 60 }),
         ...httpRequests("/metrics", { "200": 4, "500": 4 }),
       ],
       expr: names.errorRatio,
