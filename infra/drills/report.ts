@@ -1,7 +1,7 @@
 /** A drill's result as a console timeline and as a short Markdown report. */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { markdownTable } from "../src/docs/runbook-sections.js";
+import { markdownTable } from "../../lib/markdown-table.js";
 import type { DrillResult } from "./runner.js";
 
 /** Seconds relative to the inject step, signed: "-8.0s", "+12.3s". */

@@ -53,7 +53,7 @@ export const DEFAULT_PARAMS: RuleParams = {
   rateWindow: "5m",
   evaluationInterval: "1m",
   alertFor: {
-    // The "p95 > 100 ms for 5 m"; p99 uses the same persistence.
+    // The runbook's "p95 > 100 ms for 5 m"; p99 uses the same persistence.
     latencyP95: "5m",
     latencyP99: "5m",
     // A cold cache is expected to miss for about one TTL (300 s) after a restart or flush.

@@ -16,6 +16,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { parseCliDuration } from "../../lib/contract/duration.js";
 import { RESOURCE_TYPES, type ResourceType } from "../../lib/contract/resource-kinds.js";
+import { markdownTable } from "../../lib/markdown-table.js";
 import { REPO_ROOT } from "../../lib/repo.js";
 import { ENDPOINTS } from "../../lib/workload/access-pattern.js";
 import { runLoad } from "./cli.js";
@@ -131,35 +132,6 @@ function latencyCells(s: GroupStats, t: { p50: number; p95: number; p99: number 
   ];
 }
 
-/** Terminal-style display width: emoji such as ✅/❌ and East Asian wide characters take 2 columns. */
-function displayWidth(text: string): number {
-  let width = 0;
-  for (const ch of text) {
-    const c = ch.codePointAt(0) ?? 0;
-    const wide =
-      c === 0x2705 ||
-      c === 0x274c ||
-      c === 0x274e ||
-      (c >= 0x1100 && c <= 0x115f) ||
-      (c >= 0x2e80 && c <= 0xa4cf) ||
-      (c >= 0xac00 && c <= 0xd7a3) ||
-      (c >= 0xf900 && c <= 0xfaff) ||
-      (c >= 0xff00 && c <= 0xff60) ||
-      (c >= 0x1f300 && c <= 0x1faff);
-    width += wide ? 2 : 1;
-  }
-  return width;
-}
-
-/** A Markdown table with padded columns (the layout `biome format` gives Markdown tables). */
-function table(header: string[], rows: string[][]): string {
-  const len = displayWidth;
-  const widths = header.map((h, i) => Math.max(3, len(h), ...rows.map((r) => len(r[i] ?? ""))));
-  const line = (cells: string[]) =>
-    `| ${widths.map((w, i) => (cells[i] ?? "") + " ".repeat(w - len(cells[i] ?? ""))).join(" | ")} |`;
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
-}
-
 /** Facts derived from the measurements (no judgement beyond arithmetic). */
 export function observations(phases: PhaseResult[]): string[] {
   const out: string[] = [];
@@ -261,7 +233,7 @@ export function renderBaselineMarkdown(
   lines.push("**Test Configuration:**");
   lines.push("");
   lines.push(
-    table(
+    markdownTable(
       [
         "Phase",
         "Profile",
@@ -325,7 +297,7 @@ export function renderBaselineMarkdown(
     `**${warm.summary.overall.requests}**`,
   ]);
   lines.push(
-    table(
+    markdownTable(
       ["Resource Type", "Cache Hit Rate", "p50 Latency", "p95 Latency", "p99 Latency", "Requests"],
       warmRows,
     ),
@@ -351,7 +323,10 @@ export function renderBaselineMarkdown(
     `**${pct(cold.hitRatios.combined.ratio)}**`,
   ]);
   lines.push(
-    table(["Resource Type", "p50 Latency", "p95 Latency", "p99 Latency", "Server hit rate"], coldRows),
+    markdownTable(
+      ["Resource Type", "p50 Latency", "p95 Latency", "p99 Latency", "Server hit rate"],
+      coldRows,
+    ),
   );
   lines.push("");
   lines.push(
@@ -379,12 +354,12 @@ export function renderBaselineMarkdown(
       ]);
     }
   }
-  lines.push(table(["Phase", "X-Cache", "Responses", "p50", "p95", "p99", "max"], cacheRows));
+  lines.push(markdownTable(["Phase", "X-Cache", "Responses", "p50", "p95", "p99", "max"], cacheRows));
   lines.push("");
   lines.push("### Per endpoint (warm run)");
   lines.push("");
   lines.push(
-    table(
+    markdownTable(
       ["Endpoint", "Requests", "RPS", "p50", "p95", "p99", "max"],
       ENDPOINTS.map((e) => {
         const s = warm.summary.byEndpoint[e];
@@ -396,7 +371,7 @@ export function renderBaselineMarkdown(
   lines.push("### Threshold verdicts (warm run, the `full` profile's thresholds)");
   lines.push("");
   lines.push(
-    table(
+    markdownTable(
       ["Result", "Scope", "Threshold", "Actual"],
       warm.summary.thresholds.map((t) => [
         t.ok ? "PASS" : "FAIL",

@@ -2,6 +2,8 @@
  * perf:compare's result, its markdown report and a parser for that report's tables (the
  * test reads the figures back from the file a user would read, not from memory).
  */
+
+import { markdownTable } from "../../lib/markdown-table.js";
 import type { RunFigures } from "./compare-runs.js";
 import { round } from "./workload/numbers.js";
 
@@ -83,13 +85,9 @@ function cells(label: string, f: RunFigures): string[] {
   ];
 }
 
-/** A padded Markdown table, laid out as `biome format` lays them out, so the report passes biome check. */
+/** The comparison table, numbers right-aligned. */
 function table(rows: string[][]): string[] {
-  const widths = HEADER.map((h, i) => Math.max(3, h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (row: string[]) =>
-    `| ${widths.map((w, i) => (RIGHT[i] ? (row[i] ?? "").padStart(w) : (row[i] ?? "").padEnd(w))).join(" | ")} |`;
-  const rule = widths.map((w, i) => (RIGHT[i] ? `${"-".repeat(w - 1)}:` : "-".repeat(w)));
-  return [line(HEADER), line(rule), ...rows.map(line)];
+  return markdownTable(HEADER, rows, { rightAligned: RIGHT }).split("\n");
 }
 
 export function renderReport(r: CompareResult): string {

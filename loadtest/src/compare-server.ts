@@ -38,7 +38,7 @@ function load(file: string): Map<string, Entry> {
 function expressServer(responses: Map<string, Entry>): http.Server {
   const app = express();
   // The captured headers include the service's ETag, so res.send does not hash the body;
-  // everything else is Express's defaults, which is the ceiling the issue compares with.
+  // everything else is Express's defaults, the ceiling the service is compared with.
   app.use((req, res) => {
     const hit = responses.get(req.originalUrl);
     if (!hit) {

@@ -132,7 +132,7 @@ function notes(r: Omit<CompareResult, "notes">): string[] {
   const peak = r.stress.memoryAfter?.peakMiB;
   const verdict = (ok: boolean) => (ok ? "met" : "missed");
   out.push(
-    `Issue 9 goals: a/b >= 0.8 → ${ab} (${verdict(ab >= 0.8)}); p99 < 10 ms at ${r.rate} req/s → ` +
+    `Goals (docs/benchmarks/performance.md): a/b >= 0.8 → ${ab} (${verdict(ab >= 0.8)}); p99 < 10 ms at ${r.rate} req/s → ` +
       `${r.fixed.a.p99} ms (${verdict(r.fixed.a.p99 < 10)}); cold-cache p95 < 20 ms → ${r.cold.p95} ms ` +
       `(${verdict(r.cold.p95 < 20)}); Redis down: 0 failed → ` +
       `${r.degraded.failures} (${verdict(r.degraded.failures === 0)}), >= 0.7 of normal → ${dn} ` +

@@ -5,7 +5,8 @@
  */
 import type { Drill } from "../drill.js";
 import { failureReasons, phaseStats } from "../load-stats.js";
-import { checkNoFailures, pct } from "./common.js";
+import { pct } from "../report-format.js";
+import { checkNoFailures } from "./expectations.js";
 
 /** 10% is 100x the availability SLO's 0.1% budget: a fast burn by any definition. */
 const ERROR_RATE = 0.1;

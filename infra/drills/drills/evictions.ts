@@ -8,7 +8,8 @@
  */
 import type { Drill } from "../drill.js";
 import { phaseStats } from "../load-stats.js";
-import { checkNoFailures, latencyAlertsAllowed, ms, pct, table } from "./common.js";
+import { ms, pct, table } from "../report-format.js";
+import { checkNoFailures, latencyAlertsAllowed } from "./expectations.js";
 
 /** The share of the cached data that no longer fits. */
 const EVICTED_SHARE = 0.25;

@@ -6,7 +6,8 @@
  */
 import type { Drill } from "../drill.js";
 import { phaseStats } from "../load-stats.js";
-import { checkNoFailures, latencyAlertsAllowed, ms, pct } from "./common.js";
+import { ms, pct } from "../report-format.js";
+import { checkNoFailures, latencyAlertsAllowed } from "./expectations.js";
 
 export function redisDown(): Drill {
   return {

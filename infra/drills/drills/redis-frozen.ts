@@ -8,7 +8,8 @@
  */
 import type { Drill } from "../drill.js";
 import { phaseStats } from "../load-stats.js";
-import { checkNoFailures, latencyAlertsAllowed, ms, pct } from "./common.js";
+import { ms, pct } from "../report-format.js";
+import { checkNoFailures, latencyAlertsAllowed } from "./expectations.js";
 
 /** A lookup may wait this long on a hung Redis (the default CACHE_TIMEOUT_MS is 50 ms). */
 const LOOKUP_BOUND_SECONDS = 0.1;

@@ -5,7 +5,7 @@
  */
 import type { Drill } from "../drill.js";
 import { failureReasons, phaseStats } from "../load-stats.js";
-import { checkNoFailures } from "./common.js";
+import { checkNoFailures } from "./expectations.js";
 
 export function serviceDown(): Drill {
   return {

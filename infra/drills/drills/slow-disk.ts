@@ -5,10 +5,13 @@
  * per-type, per-cache-result p95 (runbook diagnosis step 2) shows slow misses and fast hits,
  * which points at the disk. Removed: everything resolves.
  */
+
 import type { ResourceType } from "../../../lib/contract/resource-kinds.js";
+import { shippedResources } from "../../../lib/workload/catalogue.js";
 import type { Drill } from "../drill.js";
 import { phaseStats, statsByType } from "../load-stats.js";
-import { cacheKeys, checkNoFailures, every, ms, pct, table } from "./common.js";
+import { ms, pct, table } from "../report-format.js";
+import { checkNoFailures } from "./expectations.js";
 
 /** Above the 200 ms p99 target, so both latency alerts have something to see. */
 const FILE_READ_DELAY_MS = 300;
@@ -95,5 +98,28 @@ export function slowDisk(): Drill {
     async afterRecovery(ctx) {
       checkNoFailures(ctx, "slow, never failing: zero failed requests", ctx.baselineAt);
     },
+  };
+}
+
+/** The contract's cache keys of every shipped resource of the given types. */
+function cacheKeys(types: readonly ResourceType[]): string[] {
+  return shippedResources()
+    .filter((ref) => types.includes(ref.type))
+    .map((ref) => ref.cacheKey);
+}
+
+/** Calls `tick` every `intervalMs` (skipping a beat while one still runs) until stopped. */
+function every(intervalMs: number, tick: () => Promise<unknown>): () => Promise<void> {
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    running ??= tick()
+      .catch(() => {})
+      .finally(() => {
+        running = undefined;
+      });
+  }, intervalMs);
+  return async () => {
+    clearInterval(timer);
+    await running;
   };
 }

@@ -3,7 +3,7 @@
  * service=redis), while users notice nothing. Started again: resolves.
  */
 import type { Drill } from "../drill.js";
-import { checkNoFailures } from "./common.js";
+import { checkNoFailures } from "./expectations.js";
 
 export function targetDown(): Drill {
   return {

@@ -1,3 +1,4 @@
+import { markdownTable } from "../../../lib/markdown-table.js";
 import type { RuleSet } from "../rules/index.js";
 import { githubSlug } from "../runbook.js";
 
@@ -28,14 +29,6 @@ function promqlReference(rules: RuleSet): string {
     return `Group \`${group.name}\`:\n\n\`\`\`promql\n${body}\n\`\`\``;
   });
   return blocks.join("\n\n");
-}
-
-/** A Markdown table padded the way the formatter (biome) lays it out, so formatting is a no-op. */
-export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(3, h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
 function alertIndex(rules: RuleSet): string {

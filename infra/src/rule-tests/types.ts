@@ -1,7 +1,7 @@
 import type { Labels, SeriesSpec } from "./series.js";
 
 /**
- * What each alert's promtool tests must show (issue 3, scope 4): it fires above the
+ * What each alert's promtool tests must show: it fires above the
  * threshold once its `for` has passed (and not before), stays silent just below the
  * threshold and on an idle service; `guard` checks the minimum-traffic guard.
  */

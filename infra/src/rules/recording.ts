@@ -8,7 +8,7 @@ import type { RecordingRule, RuleGroup } from "./types.js";
 export const QUANTILES = [0.5, 0.95, 0.99] as const;
 export type Quantile = (typeof QUANTILES)[number];
 
-/** Aggregation levels of the loading-latency rules (issue 3, scope 2). */
+/** Aggregation levels of the loading-latency rules. */
 export const LATENCY_LEVELS = {
   overall: [],
   byType: ["resource_type"],

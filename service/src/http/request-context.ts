@@ -6,9 +6,9 @@ import type { ConnectionDrain } from "./drain.js";
 
 /**
  * The one middleware every request passes: request id, access log, HTTP metrics and the
- * drain signal, with a single `finish` listener. It replaces pino-http, whose per-request
- * child logger and listeners cost more CPU than a cache hit itself (about 9% of the process
- * in `task perf:profile`): here the child logger is made only when something logs.
+ * drain signal, with a single `finish` listener. Not pino-http: its per-request child logger
+ * and listeners cost more CPU than a cache hit itself (about 9% of the process in
+ * `task perf:profile`); here the child logger is made only when something logs.
  */
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
