@@ -17,9 +17,9 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../../lib/repo.js";
 import { DRILL_NAMES, type DrillName, isDrillName } from "./drill.js";
+import { type DrillStack, externalDrillStack } from "./drill-stack.js";
 import { timelineText, writeReports } from "./report.js";
 import { runSession } from "./session.js";
-import { type DrillTarget, externalTarget } from "./target.js";
 
 function usage(message: string): never {
   process.stderr.write(`${message}\nusage: npm run drill -- <${DRILL_NAMES.join("|")}|all>... [options]\n`);
@@ -53,9 +53,9 @@ if (provider !== "native" && provider !== "containers") usage(`--provider ${prov
 const rate = Number(values.rate);
 if (!(rate > 0 && rate <= 500)) usage(`--rate ${values.rate}: between 1 and 500 requests/s`);
 
-let target: DrillTarget | undefined;
+let target: DrillStack | undefined;
 if (values["base-url"]) {
-  target = await externalTarget({
+  target = await externalDrillStack({
     urls: {
       service: values["base-url"].replace(/\/$/, ""),
       prometheus: values["prometheus-url"],

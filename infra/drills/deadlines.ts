@@ -4,7 +4,7 @@
  * stack with production rules waits the minutes those rules take.
  */
 import { parseDuration } from "../../lib/contract/duration.js";
-import type { RuleParams } from "../src/params.js";
+import type { RuleParams } from "../src/rule-params.js";
 import { allAlerts, ruleSet } from "../src/rules/index.js";
 import type { AlertRule } from "../src/rules/types.js";
 import type { NotifyTimings } from "./time-scale.js";

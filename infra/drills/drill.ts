@@ -1,8 +1,8 @@
 /** What a drill is: a fault, the alerts it must (and must not) cause, and what users see. */
 import type { RecordingNames } from "../src/rules/recording.js";
+import type { DrillStack } from "./drill-stack.js";
 import type { BackgroundLoad } from "./load.js";
 import type { AlertObserver } from "./observer.js";
-import type { DrillTarget } from "./target.js";
 
 export const DRILL_NAMES = [
   "redis-down",
@@ -38,7 +38,7 @@ export interface Check {
 }
 
 export interface DrillContext {
-  readonly target: DrillTarget;
+  readonly target: DrillStack;
   readonly load: BackgroundLoad;
   readonly observer: AlertObserver;
   /** Recording rule names of the rules the target runs (windows differ when time-scaled). */

@@ -1,5 +1,5 @@
 /**
- * Steady background traffic for drills: the runbook's access pattern (loadtest/src/workload.ts)
+ * Steady background traffic for drills: the runbook's access pattern (lib/workload/plan.ts)
  * at a fixed, modest request rate, open loop.
  *
  * Why not the autocannon engine of loadtest/: it is closed loop (each connection waits for

@@ -9,9 +9,9 @@ import { activeTargets, instantQuery } from "../../lib/harness/prometheus-api.js
 import { allAlerts, ruleSet } from "../src/rules/index.js";
 import { type AlertTiming, alertTimings } from "./deadlines.js";
 import type { Check, Drill, DrillContext } from "./drill.js";
+import type { DrillStack } from "./drill-stack.js";
 import type { BackgroundLoad } from "./load.js";
 import { AlertObserver, clearNotifications, type Delivery, type TimelineEvent } from "./observer.js";
-import type { DrillTarget } from "./target.js";
 import { judge } from "./verdict.js";
 
 export interface DrillResult {
@@ -76,7 +76,7 @@ async function waitForBaseline(ctx: DrillContext, windowMs: number, timeoutMs: n
 
 export async function runDrill(
   drill: Drill,
-  target: DrillTarget,
+  target: DrillStack,
   load: BackgroundLoad,
   options: RunOptions = {},
 ): Promise<DrillResult> {

@@ -6,14 +6,14 @@ import { waitFor } from "../../lib/harness/ports.js";
 import type { ProviderName } from "../../lib/harness/stack/index.js";
 import { DRILLS } from "./catalog.js";
 import type { DrillName } from "./drill.js";
+import { type DrillStack, startDrillStack } from "./drill-stack.js";
 import { BackgroundLoad } from "./load.js";
 import { phaseStats } from "./load-stats.js";
 import { type DrillResult, runDrill } from "./runner.js";
-import { type DrillTarget, startDrillTarget } from "./target.js";
 
 export interface SessionOptions {
   /** A running stack; without it a stack of its own is started (and stopped on close). */
-  readonly target?: DrillTarget;
+  readonly target?: DrillStack;
   /** Which stack to start when no target is given (default native). */
   readonly provider?: ProviderName;
   /** Background load, requests per second (default 40). */
@@ -25,7 +25,7 @@ export interface SessionOptions {
 
 export class DrillSession {
   private constructor(
-    readonly target: DrillTarget,
+    readonly target: DrillStack,
     private readonly ownsTarget: boolean,
     private readonly load: BackgroundLoad,
     private readonly log: (line: string) => void,
@@ -37,7 +37,7 @@ export class DrillSession {
     if (!target) {
       const provider = options.provider ?? "native";
       log(`starting a ${provider} stack with faults enabled and time-scaled rules...`);
-      target = await startDrillTarget(provider, options.logDir ? { logDir: options.logDir } : {});
+      target = await startDrillStack(provider, options.logDir ? { logDir: options.logDir } : {});
     }
     const session = new DrillSession(
       target,

@@ -2,7 +2,7 @@
  * The drills' clock. Production rules alert after minutes (5m windows, `for: 10m`); a drill
  * must see an alert fire and resolve in seconds. Instead of hand-writing faster rules, drills
  * load a copy generated from the same source with every window and `for` multiplied by
- * DRILL_TIME_FACTOR (infra/src/params.ts `scaleParams`); thresholds, labels and annotations
+ * DRILL_TIME_FACTOR (infra/src/rule-params.ts `scaleParams`); thresholds, labels and annotations
  * stay as they are (test/drills/time-scale.test.ts proves it).
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -12,7 +12,7 @@ import { parseDuration } from "../../lib/contract/duration.js";
 import { SCRAPE_INTERVAL } from "../../lib/contract/stack.js";
 import { CONFIG_PATHS } from "../../lib/repo.js";
 import { ruleFiles } from "../src/outputs.js";
-import { DEFAULT_PARAMS, type RuleParams, scaleParams } from "../src/params.js";
+import { DEFAULT_PARAMS, type RuleParams, scaleParams } from "../src/rule-params.js";
 
 /**
  * 1/60: the runbook's 5m rate windows become 5s, five scrapes at the 1 s scrape interval

@@ -7,7 +7,7 @@ import { resourceLoadingDashboard } from "./dashboards/resource-loading.js";
 import { fillRegions } from "./docs/runbook-sections.js";
 import { dashboardProvisioning, datasourceProvisioning } from "./grafana/provisioning.js";
 import { CHART_PATHS, chartFiles } from "./helm/chart-files.js";
-import { DEFAULT_PARAMS, type RuleParams } from "./params.js";
+import { DEFAULT_PARAMS, type RuleParams } from "./rule-params.js";
 import { ALERT_TEST_SPECS } from "./rule-tests/alert-scenarios.js";
 import { exprTests } from "./rule-tests/expr-scenarios.js";
 import { alertTestFile, exprTestFile, kebab } from "./rule-tests/render.js";

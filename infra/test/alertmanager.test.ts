@@ -10,7 +10,7 @@ import { waitFor } from "../../lib/harness/ports.js";
 import { alertmanagerAlerts, postAlerts } from "../../lib/harness/prometheus-api.js";
 import { CONFIG_PATHS } from "../../lib/repo.js";
 import { run } from "../../test/support/exec.js";
-import { DEFAULT_PARAMS } from "../src/params.js";
+import { DEFAULT_PARAMS } from "../src/rule-params.js";
 import { allAlerts, ruleSet } from "../src/rules/index.js";
 import { WATCHDOG_ALERT } from "../src/rules/self-monitoring.js";
 

@@ -15,9 +15,9 @@ import {
   PROMETHEUS_COMPOSE_URL,
 } from "../src/grafana/datasources.js";
 import { OUTPUT_PATHS } from "../src/outputs.js";
-import { DEFAULT_PARAMS } from "../src/params.js";
+import { TARGETS } from "../src/performance-targets.js";
+import { DEFAULT_PARAMS } from "../src/rule-params.js";
 import { ruleSet } from "../src/rules/index.js";
-import { TARGETS } from "../src/targets.js";
 import {
   allPanels,
   DASHBOARD_FILES,

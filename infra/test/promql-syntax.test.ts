@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { findBinary } from "../../lib/harness/binaries.js";
 import { run } from "../../test/support/exec.js";
-import { DEFAULT_PARAMS } from "../src/params.js";
+import { DEFAULT_PARAMS } from "../src/rule-params.js";
 import { allAlerts, allRecordingRules, ruleSet } from "../src/rules/index.js";
 import {
   allPanels,

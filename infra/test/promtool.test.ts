@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { promtools } from "../../lib/harness/binaries.js";
 import { CONFIG_PATHS, REPO_ROOT } from "../../lib/repo.js";
 import { run } from "../../test/support/exec.js";
-import { DEFAULT_PARAMS } from "../src/params.js";
+import { DEFAULT_PARAMS } from "../src/rule-params.js";
 import { ALERT_TEST_SPECS } from "../src/rule-tests/alert-scenarios.js";
 import { allAlerts, allRecordingRules, ruleSet } from "../src/rules/index.js";
 import { WATCHDOG_ALERT } from "../src/rules/self-monitoring.js";

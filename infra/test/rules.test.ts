@@ -5,7 +5,8 @@ import { formatDuration, parseDuration, scaleDuration } from "../../lib/contract
 import { LOADING_BUCKETS } from "../../lib/contract/metrics.js";
 import { JOBS, SCRAPE_INTERVAL } from "../../lib/contract/stack.js";
 import { CONFIG_PATHS } from "../../lib/repo.js";
-import { DEFAULT_PARAMS, scaleParams } from "../src/params.js";
+import { TARGETS } from "../src/performance-targets.js";
+import { DEFAULT_PARAMS, scaleParams } from "../src/rule-params.js";
 import {
   alertAnnotations,
   alertStaticLabels,
@@ -14,7 +15,6 @@ import {
   ruleSet,
 } from "../src/rules/index.js";
 import { WATCHDOG_ALERT } from "../src/rules/self-monitoring.js";
-import { TARGETS } from "../src/targets.js";
 
 const rules = ruleSet(DEFAULT_PARAMS);
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../../lib/repo.js";
 import { OUTPUT_PATHS } from "../src/outputs.js";
-import { DEFAULT_PARAMS } from "../src/params.js";
+import { DEFAULT_PARAMS } from "../src/rule-params.js";
 import { allAlerts, ruleSet } from "../src/rules/index.js";
 import {
   DEFAULT_RUNBOOK_BASE_URL,

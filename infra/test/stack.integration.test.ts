@@ -19,7 +19,7 @@ import { type RedisExporterProcess, startRedisExporter } from "../../lib/harness
 import { loadConfig } from "../../service/src/config.js";
 import { createLogger } from "../../service/src/logger.js";
 import { type RunningService, startService } from "../../service/src/service.js";
-import { DEFAULT_PARAMS } from "../src/params.js";
+import { DEFAULT_PARAMS } from "../src/rule-params.js";
 import { allRecordingRules, ruleSet } from "../src/rules/index.js";
 
 /**

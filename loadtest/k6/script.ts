@@ -3,10 +3,10 @@
  *
  *   BASE_URL=http://127.0.0.1:8000 k6 run loadtest/k6/script.ts
  *
- * Environment and outputs: see lib.ts. The CLI (`npm run perf:test -- --engine k6`) also
+ * Environment and outputs: see test-definition.ts. The CLI (`npm run perf:test -- --engine k6`) also
  * sets the web dashboard export, CSV output and Prometheus remote write.
  */
-import { buildTest } from "./lib.ts";
+import { buildTest } from "./test-definition.ts";
 
 const test = buildTest(__ENV.PROFILE || "quick");
 

@@ -31,7 +31,7 @@ describe("k6 scripts", () => {
 
   it("load only k6 modules and relative .ts files under loadtest/ and lib/ (what k6 resolves and compose mounts)", async () => {
     const scripts = readdirSync(k6Dir).filter((f) => f.endsWith(".ts"));
-    expect(scripts.sort()).toEqual(["full.ts", "lib.ts", "quick.ts", "script.ts", "stress.ts", "warmup.ts"]);
+    expect(scripts.sort()).toEqual(["full.ts", "quick.ts", "script.ts", "stress.ts", "warmup.ts"]);
     // The import graph as a bundler sees it, type-only imports gone (k6 strips them too).
     const { metafile } = await build({
       entryPoints: scripts.map((s) => path.join(k6Dir, s)),
@@ -72,7 +72,7 @@ describe("k6 scripts", () => {
       }
       expect(source, script).toMatch(/export default test\.iteration;/);
     }
-    const lib = readFileSync(path.join(k6Dir, "lib.ts"), "utf8");
+    const lib = readFileSync(path.join(k6Dir, "test-definition.ts"), "utf8");
     expect(lib).toMatch(/\/readyz/);
     expect(lib).toMatch(/executor: "ramping-vus"/);
   });

@@ -19,7 +19,7 @@
  *       [--rounds 1] [--workload mix|small|both] [--receiver auto|jaeger|sink] [--no-build]
  *       [--modes not-loaded,off,on,on-10pct,on-unsampled] [--out perf-results/tracing-overhead.json]
  *
- * Workloads: `mix` is the runbook's access pattern (loadtest/src/workload.ts, seeded), whose
+ * Workloads: `mix` is the runbook's access pattern (lib/workload/plan.ts, seeded), whose
  * bodies are up to 117 KB; `small` is one 2 KB template, where a fixed per-request cost
  * weighs most.
  */

@@ -18,7 +18,7 @@ import {
   writeDrillRules,
 } from "../../infra/drills/time-scale.js";
 import { OUTPUT_PATHS } from "../../infra/src/outputs.js";
-import { DEFAULT_PARAMS } from "../../infra/src/params.js";
+import { DEFAULT_PARAMS } from "../../infra/src/rule-params.js";
 import {
   alertAnnotations,
   alertStaticLabels,

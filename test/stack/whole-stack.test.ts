@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { OUTPUT_PATHS } from "../../infra/src/outputs.js";
-import { DEFAULT_PARAMS } from "../../infra/src/params.js";
+import { DEFAULT_PARAMS } from "../../infra/src/rule-params.js";
 import { allRecordingRules, ruleSet } from "../../infra/src/rules/index.js";
 import { allPanels, loadDashboard, substituteVariables } from "../../infra/test/dashboard-queries.js";
 import { JOBS } from "../../lib/contract/stack.js";

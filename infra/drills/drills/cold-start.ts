@@ -8,7 +8,7 @@ import { RESOURCE_TYPES } from "../../../lib/contract/resource-kinds.js";
 import type { Drill } from "../drill.js";
 import { type PhaseStats, phaseStats, statsByType } from "../load-stats.js";
 import { ms, pct, table } from "../report-format.js";
-import { coldStartTargets, type LatencyTargets } from "../runbook-targets.js";
+import { coldStartTargets, type LatencyTargets } from "../runbook-tables.js";
 import { checkNoFailures } from "./expectations.js";
 
 /** The cold window: every resource of the workload is requested in it at least once or so. */

@@ -23,7 +23,7 @@ import { PanelBuilder as StatPanelBuilder } from "@grafana/grafana-foundation-sd
 import { PanelBuilder as StateTimelinePanelBuilder } from "@grafana/grafana-foundation-sdk/statetimeline";
 import { PanelBuilder as TimeseriesPanelBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
 import { DATASOURCE } from "../grafana/datasources.js";
-import { TARGETS } from "../targets.js";
+import { TARGETS } from "../performance-targets.js";
 
 /** Thin layer over the foundation SDK: every panel gets the fixed datasource and a legend. */
 

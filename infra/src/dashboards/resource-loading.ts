@@ -1,12 +1,12 @@
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { METRICS } from "../../../lib/contract/metrics.js";
 import { JOBS } from "../../../lib/contract/stack.js";
-import type { RuleParams } from "../params.js";
+import { TARGETS } from "../performance-targets.js";
 import { eq, matchers } from "../promql.js";
+import type { RuleParams } from "../rule-params.js";
 import type { RuleSet } from "../rules/index.js";
 import { WATCHDOG_ALERT } from "../rules/self-monitoring.js";
 import { sloRecordNames } from "../rules/slo.js";
-import { TARGETS } from "../targets.js";
 import { assembleDashboard } from "./assemble.js";
 import { LATENCY_THRESHOLDS, stat, stateTimeline, timeseries, ZERO_TOLERANCE } from "./panels.js";
 

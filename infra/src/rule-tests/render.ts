@@ -1,5 +1,5 @@
 import { formatDuration, parseDuration } from "../../../lib/contract/duration.js";
-import type { RuleParams } from "../params.js";
+import type { RuleParams } from "../rule-params.js";
 import { alertAnnotations, alertStaticLabels } from "../rules/index.js";
 import type { AlertRule } from "../rules/types.js";
 import type { SeriesSpec } from "./series.js";

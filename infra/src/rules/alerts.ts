@@ -1,8 +1,8 @@
 import { METRICS } from "../../../lib/contract/metrics.js";
 import { JOBS, SERVICES } from "../../../lib/contract/stack.js";
-import type { RuleParams } from "../params.js";
+import { TARGETS } from "../performance-targets.js";
 import { eq, matchers, num } from "../promql.js";
-import { TARGETS } from "../targets.js";
+import type { RuleParams } from "../rule-params.js";
 import type { RecordingNames } from "./recording.js";
 import type { AlertRuleDefinition, RuleGroup } from "./types.js";
 

@@ -1,4 +1,4 @@
-import type { RuleParams } from "../params.js";
+import type { RuleParams } from "../rule-params.js";
 import { DEFAULT_RUNBOOK_BASE_URL, runbookUrl } from "../runbook.js";
 import { thresholdAlertRules } from "./alerts.js";
 import { type RecordingNames, recordingRules } from "./recording.js";

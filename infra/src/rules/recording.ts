@@ -1,7 +1,7 @@
 import { METRICS, RESOURCE_ROUTE_REGEX } from "../../../lib/contract/metrics.js";
 import { JOBS } from "../../../lib/contract/stack.js";
-import type { RuleParams } from "../params.js";
 import { eq, histogramQuantile, matchers, rate, re, recordName, sumBy } from "../promql.js";
+import type { RuleParams } from "../rule-params.js";
 import type { RecordingRule, RuleGroup } from "./types.js";
 
 /** The runbook's three percentiles. */

@@ -1,7 +1,7 @@
 import { JOBS, SERVICES } from "../../../lib/contract/stack.js";
-import type { RuleParams } from "../params.js";
+import { TARGETS } from "../performance-targets.js";
 import { eq, matchers, num } from "../promql.js";
-import { TARGETS } from "../targets.js";
+import type { RuleParams } from "../rule-params.js";
 import type { AlertRuleDefinition, RuleGroup } from "./types.js";
 
 /**

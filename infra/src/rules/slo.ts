@@ -1,8 +1,14 @@
 import { METRICS, RESOURCE_ROUTE_REGEX } from "../../../lib/contract/metrics.js";
 import { JOBS, SERVICES } from "../../../lib/contract/stack.js";
-import type { BurnRateWindow, RuleParams } from "../params.js";
+import {
+  AVAILABILITY_SLO,
+  errorBudget,
+  LATENCY_SLO,
+  type SloDefinition,
+  TARGETS,
+} from "../performance-targets.js";
 import { eq, matchers, num, rate, re, sumBy } from "../promql.js";
-import { AVAILABILITY_SLO, errorBudget, LATENCY_SLO, type SloDefinition, TARGETS } from "../targets.js";
+import type { BurnRateWindow, RuleParams } from "../rule-params.js";
 import type { AlertRuleDefinition, RecordingRule, RuleGroup } from "./types.js";
 
 /** How one SLO counts its events over a window: total events and bad events. */

@@ -1,6 +1,6 @@
 /**
  * The k6 test, built for one of the runbook's profiles from the shared workload definition
- * (../src/workload.ts). The entry scripts beside this file (script.ts: PROFILE from the
+ * (lib/workload/ and ../src/workload/). The entry scripts beside this file (script.ts: PROFILE from the
  * environment; full.ts, quick.ts, stress.ts, warmup.ts: fixed) only pick the profile and
  * re-export what k6 looks for. Runs as TypeScript natively on k6 >= v0.57 (compose pins
  * grafana/k6 in .env).

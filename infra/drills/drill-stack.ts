@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { type ComponentName, type ProviderName, startStack } from "../../lib/harness/stack/index.js";
 import { DEFAULT_PORTS } from "../../lib/harness/stack/types.js";
 import { REPO_ROOT } from "../../lib/repo.js";
-import { DEFAULT_PARAMS, type RuleParams } from "../src/params.js";
+import { DEFAULT_PARAMS, type RuleParams } from "../src/rule-params.js";
 import { FaultsClient } from "./faults-client.js";
 import { composeRedisControl, type RedisControl, redisClientControl } from "./redis-control.js";
 import {
@@ -34,7 +34,7 @@ export interface TargetUrls {
   readonly alertWebhook: string;
 }
 
-export interface DrillTarget {
+export interface DrillStack {
   readonly description: string;
   /** Which stack provider runs it; `external` for a stack the drills did not start. */
   readonly provider: ProviderName | "external";
@@ -58,7 +58,7 @@ export interface DrillTarget {
   close(): Promise<void>;
 }
 
-export interface StartedTargetOptions {
+export interface StartedDrillStackOptions {
   /** Where native component logs go (default: a temp dir, removed on close unless kept). */
   readonly logDir?: string;
 }
@@ -70,10 +70,10 @@ export interface StartedTargetOptions {
  * anonymous volumes, so resetting alerting state (recreating them with new volumes) starts
  * them empty, as natively.
  */
-export async function startDrillTarget(
+export async function startDrillStack(
   provider: ProviderName,
-  options: StartedTargetOptions = {},
-): Promise<DrillTarget> {
+  options: StartedDrillStackOptions = {},
+): Promise<DrillStack> {
   const dir = await mkdtemp(path.join(tmpdir(), "drills-"));
   const params = drillParams();
   // Fault control from outside the container network needs the token (the service sees the
@@ -140,7 +140,7 @@ export async function startDrillTarget(
   }
 }
 
-export interface ExternalTargetOptions {
+export interface ExternalDrillStackOptions {
   readonly urls: TargetUrls;
   readonly faultsToken?: string;
   /** Reach Redis directly (published port); otherwise `docker compose exec redis redis-cli`. */
@@ -154,7 +154,7 @@ const composeService = (name: ComponentName) => (name === "service" ? "mcp-resou
 
 const run = promisify(execFile);
 
-export async function externalTarget(options: ExternalTargetOptions): Promise<DrillTarget> {
+export async function externalDrillStack(options: ExternalDrillStackOptions): Promise<DrillStack> {
   const composeDir = options.composeDir ?? REPO_ROOT;
   const compose = async (...args: string[]) => {
     await run("docker", ["compose", ...args], { cwd: composeDir });
