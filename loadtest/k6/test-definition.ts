@@ -26,7 +26,7 @@ import type { Options } from "k6/options";
 import { parseCliDuration } from "../../lib/contract/duration.ts";
 import { checkResponse } from "../../lib/workload/checks.ts";
 import { pickRequest } from "../../lib/workload/plan.ts";
-import { renderCsv, renderHtml, renderText } from "../src/report.ts";
+import { renderCsv, renderHtml, renderText } from "../src/report/summary-report.ts";
 import {
   K6_SUMMARY_TREND_STATS,
   type K6SummaryData,

@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { constantArrivalRate } from "../src/arrival-rate.js";
+import { constantArrivalRate } from "../src/engines/arrival-rate.js";
 
 let server: http.Server | undefined;
 afterEach(async () => {

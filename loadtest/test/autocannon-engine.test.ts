@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Endpoint } from "../../lib/workload/access-pattern.js";
-import { runAutocannon } from "../src/engine-autocannon.js";
+import { runAutocannon } from "../src/engines/autocannon.js";
 import type { Profile } from "../src/workload/profiles.js";
 import { resolveThresholds } from "../src/workload/thresholds.js";
 

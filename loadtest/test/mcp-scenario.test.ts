@@ -4,7 +4,7 @@ import { checkResponse } from "../../lib/workload/checks.js";
 import { asMcpRead, pickRequest, planRequest, seededRandom } from "../../lib/workload/plan.js";
 import { sampleValue, scrape } from "../../test/support/exposition.js";
 import { startTestService, type TestService } from "../../test/support/service.js";
-import { runAutocannon } from "../src/engine-autocannon.js";
+import { runAutocannon } from "../src/engines/autocannon.js";
 import { getProfile } from "../src/workload/profiles.js";
 
 describe("the MCP scenario in the workload", () => {

@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { renderFromSaved, runBenchmark } from "../src/benchmark.js";
-import { runProfile } from "../src/profile.js";
+import { renderFromSaved, runBenchmark } from "../src/benchmark/benchmark.js";
+import { runProfile } from "../src/profile/profile.js";
 import type { RunSummary } from "../src/workload/summary.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

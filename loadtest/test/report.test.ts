@@ -5,9 +5,9 @@ import {
   hottestFunctions,
   renderFlameGraphHtml,
   renderFlameGraphSvg,
-} from "../src/flamegraph.js";
-import { hitRatioBetween, parseCacheCounters } from "../src/metrics-scrape.js";
-import { renderCsv, renderHistoryCsv, renderHtml, renderText } from "../src/report.js";
+} from "../src/profile/flamegraph.js";
+import { renderCsv, renderHistoryCsv, renderHtml, renderText } from "../src/report/summary-report.js";
+import { hitRatioBetween, parseCacheCounters } from "../src/service-metrics.js";
 import { PROFILES } from "../src/workload/profiles.js";
 import { emptyStats, evaluateThresholds, type GroupStats, type RunSummary } from "../src/workload/summary.js";
 import { resolveThresholds } from "../src/workload/thresholds.js";

@@ -18,7 +18,7 @@ import {
 } from "../../lib/harness/stack/index.js";
 import { DEFAULT_PORTS } from "../../lib/harness/stack/types.js";
 import { REPO_ROOT } from "../../lib/repo.js";
-import { runAutocannon } from "../../loadtest/src/engine-autocannon.js";
+import { runAutocannon } from "../../loadtest/src/engines/autocannon.js";
 import { getProfile } from "../../loadtest/src/workload/profiles.js";
 
 /**

@@ -16,21 +16,21 @@
  */
 import autocannon from "autocannon";
 import * as hdr from "hdr-histogram-js";
-import { RESOURCE_TYPES, type ResourceType } from "../../lib/contract/resource-kinds.js";
-import { ENDPOINTS, type Endpoint } from "../../lib/workload/access-pattern.js";
-import { checkResponse } from "../../lib/workload/checks.js";
-import { type PlannedRequest, pickRequest, type Random, seededRandom } from "../../lib/workload/plan.js";
-import { parseBaseUrl } from "./workload/load-target.js";
-import { round } from "./workload/numbers.js";
-import { type Profile, rampSteps } from "./workload/profiles.js";
+import { RESOURCE_TYPES, type ResourceType } from "../../../lib/contract/resource-kinds.js";
+import { ENDPOINTS, type Endpoint } from "../../../lib/workload/access-pattern.js";
+import { checkResponse } from "../../../lib/workload/checks.js";
+import { type PlannedRequest, pickRequest, type Random, seededRandom } from "../../../lib/workload/plan.js";
+import { parseBaseUrl } from "../workload/load-target.js";
+import { round } from "../workload/numbers.js";
+import { type Profile, rampSteps } from "../workload/profiles.js";
 import {
   emptyStats,
   evaluateThresholds,
   type GroupStats,
   type RunSummary,
   type TimelinePoint,
-} from "./workload/summary.js";
-import type { Threshold } from "./workload/thresholds.js";
+} from "../workload/summary.js";
+import type { Threshold } from "../workload/thresholds.js";
 
 export interface AutocannonRunOptions {
   baseUrl: string;

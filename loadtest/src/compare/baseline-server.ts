@@ -4,7 +4,7 @@
  * service, from a Map keyed by path+query, either through a minimal Express 5 app or a bare
  * node:http server. It listens on 127.0.0.1 on a free port and prints `listening <port>`.
  *
- *   node --import tsx loadtest/src/compare-server.ts <express|http> <captured.json>
+ *   node --import tsx loadtest/src/compare/baseline-server.ts <express|http> <captured.json>
  */
 import { readFileSync } from "node:fs";
 import http from "node:http";
@@ -64,7 +64,7 @@ function bareServer(responses: Map<string, Entry>): http.Server {
 function main(): void {
   const [kind, file] = process.argv.slice(2);
   if ((kind !== "express" && kind !== "http") || !file) {
-    process.stderr.write("usage: compare-server.ts <express|http> <captured.json>\n");
+    process.stderr.write("usage: baseline-server.ts <express|http> <captured.json>\n");
     process.exit(2);
   }
   const responses = load(file);

@@ -5,7 +5,7 @@
  * it gracefully (the profile is written on exit), and turns the .cpuprofile into a flame
  * graph: flamegraph.html (zoom, search, hottest functions) and flamegraph.svg.
  *
- *   tsx loadtest/src/profile.ts [--duration 60s] [--hz 100] [--profile quick] [--out DIR]
+ *   tsx loadtest/src/profile/profile.ts [--duration 60s] [--hz 100] [--profile quick] [--out DIR]
  *
  * Open perf-results/profile-<time>/flamegraph.html in a browser (or the .cpuprofile in
  * Chrome DevTools > Performance, or speedscope).
@@ -14,12 +14,12 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { parseCliDuration } from "../../lib/contract/duration.js";
-import { REPO_ROOT } from "../../lib/repo.js";
-import { runLoad } from "./cli.js";
+import { parseCliDuration } from "../../../lib/contract/duration.js";
+import { REPO_ROOT } from "../../../lib/repo.js";
+import { runLoad } from "../cli.js";
+import { startSelfHostedStack } from "../selfhost.js";
+import { getProfile } from "../workload/profiles.js";
 import { type CpuProfile, renderFlameGraphHtml, renderFlameGraphSvg } from "./flamegraph.js";
-import { startSelfHostedStack } from "./selfhost.js";
-import { getProfile } from "./workload/profiles.js";
 
 export interface ProfileRunOptions {
   durationSeconds: number;

@@ -4,9 +4,9 @@
  * handleSummary uses the very same renderers as the autocannon engine.
  */
 
-import type { ResourceType } from "../../lib/contract/resource-kinds.js";
-import type { Endpoint } from "../../lib/workload/access-pattern.js";
-import type { GroupStats, RunSummary, ThresholdResult } from "./workload/summary.js";
+import type { ResourceType } from "../../../lib/contract/resource-kinds.js";
+import type { Endpoint } from "../../../lib/workload/access-pattern.js";
+import type { GroupStats, RunSummary, ThresholdResult } from "../workload/summary.js";
 
 const TYPES: readonly ResourceType[] = ["sdlc", "patterns", "templates"];
 const ENDPOINT_LIST: readonly Endpoint[] = ["sdlc_core", "pattern", "template", "template_listing"];

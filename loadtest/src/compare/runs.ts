@@ -13,14 +13,14 @@ import {
   RESOURCE_KINDS,
   type ResourceKind,
   resourcePath,
-} from "../../lib/contract/resource-kinds.js";
-import { REPO_ROOT } from "../../lib/repo.js";
-import { shippedResources } from "../../lib/workload/catalogue.js";
-import type { ArrivalRateResult } from "./arrival-rate.js";
-import type { BaselineKind, CapturedResponse } from "./compare-server.js";
-import { runAutocannon } from "./engine-autocannon.js";
-import { round } from "./workload/numbers.js";
-import { PROFILES, type Profile } from "./workload/profiles.js";
+} from "../../../lib/contract/resource-kinds.js";
+import { REPO_ROOT } from "../../../lib/repo.js";
+import { shippedResources } from "../../../lib/workload/catalogue.js";
+import type { ArrivalRateResult } from "../engines/arrival-rate.js";
+import { runAutocannon } from "../engines/autocannon.js";
+import { round } from "../workload/numbers.js";
+import { PROFILES, type Profile } from "../workload/profiles.js";
+import type { BaselineKind, CapturedResponse } from "./baseline-server.js";
 
 /** The headers autocannon sends for the workload; the capture sends the same ones. */
 export const REQUEST_HEADERS = { accept: "application/json", "user-agent": "mcp-loadtest-autocannon" };
@@ -77,9 +77,9 @@ export interface Baseline {
   stop(): Promise<void>;
 }
 
-/** Starts compare-server.ts in its own Node process and waits for its port. */
+/** Starts baseline-server.ts in its own Node process and waits for its port. */
 export async function startBaseline(kind: BaselineKind, capturedFile: string): Promise<Baseline> {
-  const entry = path.join(REPO_ROOT, "loadtest", "src", "compare-server.ts");
+  const entry = path.join(REPO_ROOT, "loadtest", "src", "compare", "baseline-server.ts");
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", entry, kind, capturedFile], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "inherit"],
@@ -164,7 +164,7 @@ export async function closedLoop(
 
 /** Runs arrival-rate-cli.ts in a child process (see there why) and returns its result. */
 function arrivalRateInChild(args: string[], onRecordingStart?: () => void): Promise<ArrivalRateResult> {
-  const entry = path.join(REPO_ROOT, "loadtest", "src", "arrival-rate-cli.ts");
+  const entry = path.join(REPO_ROOT, "loadtest", "src", "engines", "arrival-rate-cli.ts");
   const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "inherit"],

@@ -5,7 +5,7 @@
  * captured from (a) from memory. Closed loop and fixed arrival rate for each, then (a) again
  * with Redis stopped. Writes docs/benchmarks/compare-<date>.md.
  *
- *   tsx loadtest/src/compare.ts [--duration 30s] [--rate 1000] [--engine autocannon]
+ *   tsx loadtest/src/compare/compare.ts [--duration 30s] [--rate 1000] [--engine autocannon]
  *       [--out-dir docs/benchmarks] [--results-dir perf-results/compare-<time>]
  */
 import { execFileSync } from "node:child_process";
@@ -14,8 +14,10 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { parseCliDuration } from "../../lib/contract/duration.js";
-import { REPO_ROOT } from "../../lib/repo.js";
+import { parseCliDuration } from "../../../lib/contract/duration.js";
+import { REPO_ROOT } from "../../../lib/repo.js";
+import { redisCommand, startSelfHostedStack } from "../selfhost.js";
+import { round } from "../workload/numbers.js";
 import {
   type CompareResult,
   type Machine,
@@ -23,7 +25,7 @@ import {
   renderReport,
   type StressFigures,
   type Target,
-} from "./compare-report.js";
+} from "./report.js";
 import {
   type Baseline,
   CONNECTIONS,
@@ -35,9 +37,7 @@ import {
   residentMemory,
   STRESS_PROFILE,
   startBaseline,
-} from "./compare-runs.js";
-import { redisCommand, startSelfHostedStack } from "./selfhost.js";
-import { round } from "./workload/numbers.js";
+} from "./runs.js";
 
 export interface CompareOptions {
   durationSeconds: number;

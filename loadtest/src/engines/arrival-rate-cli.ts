@@ -3,13 +3,13 @@
  * event loop, so the closed-loop generator that ran before (autocannon, in the parent) leaves
  * no garbage collection or timers behind to show up in this run's p99.
  *
- *   tsx loadtest/src/arrival-rate-cli.ts --base-url URL --rate N --seconds S
+ *   tsx loadtest/src/engines/arrival-rate-cli.ts --base-url URL --rate N --seconds S
  *       [--warmup-seconds W] [--max-in-flight N] [--seed N]
  *
  * Prints `recording` when the first recorded request falls due, then the result as one JSON line.
  */
 import { parseArgs } from "node:util";
-import { pickRequest, seededRandom } from "../../lib/workload/plan.js";
+import { pickRequest, seededRandom } from "../../../lib/workload/plan.js";
 import { constantArrivalRate } from "./arrival-rate.js";
 
 /** The headers the workload's requests carry (as autocannon sends them). */

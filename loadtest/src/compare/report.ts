@@ -3,9 +3,9 @@
  * test reads the figures back from the file a user would read, not from memory).
  */
 
-import { markdownTable } from "../../lib/markdown-table.js";
-import type { RunFigures } from "./compare-runs.js";
-import { round } from "./workload/numbers.js";
+import { markdownTable } from "../../../lib/markdown-table.js";
+import { round } from "../workload/numbers.js";
+import type { RunFigures } from "./runs.js";
 
 export const TARGETS = ["a", "b", "c"] as const;
 export type Target = (typeof TARGETS)[number];

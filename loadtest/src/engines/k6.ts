@@ -6,8 +6,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT } from "../../lib/repo.js";
-import type { RunSummary } from "./workload/summary.js";
+import { REPO_ROOT } from "../../../lib/repo.js";
+import type { RunSummary } from "../workload/summary.js";
 
 export const K6_SCRIPT = "loadtest/k6/script.ts";
 
