@@ -31,7 +31,14 @@ describe("k6 scripts", () => {
 
   it("load only k6 modules and relative .ts files under loadtest/ and lib/ (what k6 resolves and compose mounts)", async () => {
     const scripts = readdirSync(k6Dir).filter((f) => f.endsWith(".ts"));
-    expect(scripts.sort()).toEqual(["full.ts", "quick.ts", "script.ts", "stress.ts", "warmup.ts"]);
+    expect(scripts.sort()).toEqual([
+      "full.ts",
+      "quick.ts",
+      "script.ts",
+      "stress.ts",
+      "test-definition.ts",
+      "warmup.ts",
+    ]);
     // The import graph as a bundler sees it, type-only imports gone (k6 strips them too).
     const { metafile } = await build({
       entryPoints: scripts.map((s) => path.join(k6Dir, s)),
