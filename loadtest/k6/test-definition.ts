@@ -26,7 +26,8 @@ import type { Options } from "k6/options";
 import { parseCliDuration } from "../../lib/contract/duration.ts";
 import { checkResponse } from "../../lib/workload/checks.ts";
 import { pickRequest } from "../../lib/workload/plan.ts";
-import { renderCsv, renderHtml, renderText } from "../src/report/summary-report.ts";
+import { renderHtml } from "../src/report/html-report.ts";
+import { renderCsv, renderText } from "../src/report/summary-report.ts";
 import {
   K6_SUMMARY_TREND_STATS,
   type K6SummaryData,

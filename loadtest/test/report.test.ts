@@ -6,7 +6,8 @@ import {
   renderFlameGraphHtml,
   renderFlameGraphSvg,
 } from "../src/profile/flamegraph.js";
-import { renderCsv, renderHistoryCsv, renderHtml, renderText } from "../src/report/summary-report.js";
+import { renderHtml } from "../src/report/html-report.js";
+import { renderCsv, renderHistoryCsv, renderText } from "../src/report/summary-report.js";
 import { hitRatioBetween, parseCacheCounters } from "../src/service-metrics.js";
 import { PROFILES } from "../src/workload/profiles.js";
 import { emptyStats, evaluateThresholds, type GroupStats, type RunSummary } from "../src/workload/summary.js";
