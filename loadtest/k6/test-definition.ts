@@ -35,7 +35,7 @@ import {
   k6Thresholds,
   summaryFromK6,
 } from "../src/workload/k6-mapping.ts";
-import { parseBaseUrl } from "../src/workload/load-target.ts";
+import { parseBaseUrl } from "../../lib/workload/load-target.ts";
 import { getProfile } from "../src/workload/profiles.ts";
 import { resolveThresholds } from "../src/workload/thresholds.ts";
 

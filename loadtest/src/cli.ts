@@ -21,7 +21,7 @@ import { findK6, runK6 } from "./engines/k6.js";
 import { renderHtml } from "./report/html-report.js";
 import { renderCsv, renderHistoryCsv, renderText } from "./report/summary-report.js";
 import { isReady, type SelfHostedStack, startSelfHostedStack } from "./selfhost.js";
-import { parseBaseUrl } from "./workload/load-target.js";
+import { parseBaseUrl } from "../../lib/workload/load-target.js";
 import { getProfile, type Profile } from "./workload/profiles.js";
 import type { RunSummary } from "./workload/summary.js";
 import { GATES, resolveThresholds } from "./workload/thresholds.js";

@@ -11,7 +11,7 @@ import {
   k6Thresholds,
   summaryFromK6,
 } from "../src/workload/k6-mapping.js";
-import { parseBaseUrl } from "../src/workload/load-target.js";
+import { parseBaseUrl } from "../../lib/workload/load-target.js";
 import { getProfile, PROFILES, rampSteps } from "../src/workload/profiles.js";
 import { emptyStats, evaluateThresholds, type GroupStats } from "../src/workload/summary.js";
 import {

@@ -19,7 +19,7 @@ import { REPO_ROOT } from "../../../lib/repo.js";
 import { runLoad } from "../cli.js";
 import { flushRedis, isReady, type SelfHostedStack, startSelfHostedStack } from "../selfhost.js";
 import { hitRatioBetween, scrapeCacheCounters } from "../service-metrics.js";
-import { parseBaseUrl } from "../workload/load-target.js";
+import { parseBaseUrl } from "../../../lib/workload/load-target.js";
 import { getProfile, type Profile } from "../workload/profiles.js";
 import {
   describeEnvironment,

@@ -20,7 +20,7 @@ import { RESOURCE_TYPES, type ResourceType } from "../../../lib/contract/resourc
 import { ENDPOINTS, type Endpoint } from "../../../lib/workload/access-pattern.js";
 import { checkResponse } from "../../../lib/workload/checks.js";
 import { type PlannedRequest, pickRequest, type Random, seededRandom } from "../../../lib/workload/plan.js";
-import { parseBaseUrl } from "../workload/load-target.js";
+import { parseBaseUrl } from "../../../lib/workload/load-target.js";
 import { round } from "../workload/numbers.js";
 import { type Profile, rampSteps } from "../workload/profiles.js";
 import {

@@ -15,7 +15,7 @@
  * autocannon for --duration seconds. Rounds interleave the modes (A B C A B C ...) so drift
  * on a shared machine hits them alike; the report takes the median per mode.
  *
- *   npx tsx scripts/bench/tracing-overhead.ts [--duration 15] [--warmup 3] [--connections 10]
+ *   npx tsx service/bench/tracing-overhead.ts [--duration 15] [--warmup 3] [--connections 10]
  *       [--rounds 1] [--workload mix|small|both] [--receiver auto|jaeger|sink] [--no-build]
  *       [--modes not-loaded,off,on,on-10pct,on-unsampled] [--out perf-results/tracing-overhead.json]
  *
@@ -37,7 +37,7 @@ import {
   inSpan,
   logTraceFields,
   recordingSpan,
-} from "../../service/src/telemetry/tracing.js";
+} from "../src/telemetry/tracing.js";
 
 const ROOT = REPO_ROOT;
 const MAIN = "dist/service/src/main.js";
