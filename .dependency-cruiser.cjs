@@ -24,7 +24,8 @@ module.exports = {
     },
     {
       name: "service-imports-only-the-contract",
-      comment: "The service depends on nothing of the repository but lib/contract (the image ships only that).",
+      comment:
+        "The service depends on nothing of the repository but lib/contract (the image ships only that).",
       severity: "error",
       from: { path: "^service/src/" },
       to: { path: `^(lib/(?!contract/)|${TOP}/(?!src/))|^(infra|loadtest|scripts)/` },
@@ -38,7 +39,8 @@ module.exports = {
     },
     {
       name: "contract-imports-only-the-contract",
-      comment: "lib/contract holds plain facts: it imports nothing else of the repository (k6 and the image load it).",
+      comment:
+        "lib/contract holds plain facts: it imports nothing else of the repository (k6 and the image load it).",
       severity: "error",
       from: { path: "^lib/contract/" },
       to: { path: "^(?!lib/contract/)[^/]+/", pathNot: "^node_modules/" },

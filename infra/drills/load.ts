@@ -12,8 +12,8 @@
 import type { ResourceType } from "../../lib/contract/resource-kinds.js";
 import type { Endpoint } from "../../lib/workload/access-pattern.js";
 import { checkResponse } from "../../lib/workload/checks.js";
-import { pickRequest, type Random, seededRandom } from "../../lib/workload/plan.js";
 import { type ParsedBaseUrl, parseBaseUrl } from "../../lib/workload/load-target.js";
+import { pickRequest, type Random, seededRandom } from "../../lib/workload/plan.js";
 
 export interface LoadSample {
   /** Epoch ms when the request was sent. */

@@ -25,6 +25,7 @@ import { Rate, Trend } from "k6/metrics";
 import type { Options } from "k6/options";
 import { parseCliDuration } from "../../lib/contract/duration.ts";
 import { checkResponse } from "../../lib/workload/checks.ts";
+import { parseBaseUrl } from "../../lib/workload/load-target.ts";
 import { pickRequest } from "../../lib/workload/plan.ts";
 import { renderHtml } from "../src/report/html-report.ts";
 import { renderCsv, renderText } from "../src/report/summary-report.ts";
@@ -35,7 +36,6 @@ import {
   k6Thresholds,
   summaryFromK6,
 } from "../src/workload/k6-mapping.ts";
-import { parseBaseUrl } from "../../lib/workload/load-target.ts";
 import { getProfile } from "../src/workload/profiles.ts";
 import { resolveThresholds } from "../src/workload/thresholds.ts";
 

@@ -3,6 +3,7 @@ import { parseCliDuration } from "../../lib/contract/duration.js";
 import { ACCESS_PATTERN } from "../../lib/workload/access-pattern.js";
 import { LANGUAGES, PATTERN_NAMES, TEMPLATE_TYPES } from "../../lib/workload/catalogue.js";
 import { checkResponse } from "../../lib/workload/checks.js";
+import { parseBaseUrl } from "../../lib/workload/load-target.js";
 import { pickRequest, seededRandom } from "../../lib/workload/plan.js";
 import {
   K6_SUMMARY_TREND_STATS,
@@ -11,7 +12,6 @@ import {
   k6Thresholds,
   summaryFromK6,
 } from "../src/workload/k6-mapping.js";
-import { parseBaseUrl } from "../../lib/workload/load-target.js";
 import { getProfile, PROFILES, rampSteps } from "../src/workload/profiles.js";
 import { emptyStats, evaluateThresholds, type GroupStats } from "../src/workload/summary.js";
 import {

@@ -32,12 +32,7 @@ import { getFreePort, waitFor } from "../../lib/harness/ports.js";
 import { startRedis } from "../../lib/harness/redis.js";
 import { REPO_ROOT } from "../../lib/repo.js";
 import { pickRequest, seededRandom } from "../../lib/workload/plan.js";
-import {
-  exemplarLabels,
-  inSpan,
-  logTraceFields,
-  recordingSpan,
-} from "../src/telemetry/tracing.js";
+import { exemplarLabels, inSpan, logTraceFields, recordingSpan } from "../src/telemetry/tracing.js";
 
 const ROOT = REPO_ROOT;
 const MAIN = "dist/service/src/main.js";

@@ -16,10 +16,10 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { parseCliDuration } from "../../../lib/contract/duration.js";
 import { REPO_ROOT } from "../../../lib/repo.js";
+import { parseBaseUrl } from "../../../lib/workload/load-target.js";
 import { runLoad } from "../cli.js";
 import { flushRedis, isReady, type SelfHostedStack, startSelfHostedStack } from "../selfhost.js";
 import { hitRatioBetween, scrapeCacheCounters } from "../service-metrics.js";
-import { parseBaseUrl } from "../../../lib/workload/load-target.js";
 import { getProfile, type Profile } from "../workload/profiles.js";
 import {
   describeEnvironment,

@@ -19,8 +19,8 @@ import * as hdr from "hdr-histogram-js";
 import { RESOURCE_TYPES, type ResourceType } from "../../../lib/contract/resource-kinds.js";
 import { ENDPOINTS, type Endpoint } from "../../../lib/workload/access-pattern.js";
 import { checkResponse } from "../../../lib/workload/checks.js";
-import { type PlannedRequest, pickRequest, type Random, seededRandom } from "../../../lib/workload/plan.js";
 import { parseBaseUrl } from "../../../lib/workload/load-target.js";
+import { type PlannedRequest, pickRequest, type Random, seededRandom } from "../../../lib/workload/plan.js";
 import { round } from "../workload/numbers.js";
 import { type Profile, rampSteps } from "../workload/profiles.js";
 import {
