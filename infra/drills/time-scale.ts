@@ -8,7 +8,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
-import { parseDuration } from "../../lib/contract/duration.js";
+import { formatDuration, parseDuration } from "../../lib/contract/duration.js";
 import { SCRAPE_INTERVAL } from "../../lib/contract/stack.js";
 import { CONFIG_PATHS } from "../../lib/repo.js";
 import { ruleFiles } from "../src/outputs.js";
@@ -35,8 +35,14 @@ export const DRILL_ALERTMANAGER_TIMINGS = {
 /** The minimum scrapes a rate window must span (the test checks every scaled window). */
 export const MIN_SCRAPES_PER_WINDOW = 4;
 
+/**
+ * The production rules on the drill clock. A `for` keeps at least MIN_SCRAPES_PER_WINDOW
+ * scrapes, as production's shortest does (1m at 15 s): scaled to one second, `up == 0` would
+ * fire on one late scrape.
+ */
 export function drillParams(factor = DRILL_TIME_FACTOR): RuleParams {
-  return scaleParams(DEFAULT_PARAMS, factor);
+  const minFor = formatDuration(MIN_SCRAPES_PER_WINDOW * parseDuration(DRILL_SCRAPE_INTERVAL));
+  return scaleParams(DEFAULT_PARAMS, factor, { minFor });
 }
 
 /**

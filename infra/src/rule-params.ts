@@ -1,4 +1,4 @@
-import { scaleDuration } from "../../lib/contract/duration.js";
+import { formatDuration, parseDuration, scaleDuration } from "../../lib/contract/duration.js";
 
 /** One row of the SRE workbook's multi-window, multi-burn-rate table. */
 export interface BurnRateWindow {
@@ -95,12 +95,19 @@ export const DEFAULT_PARAMS: RuleParams = {
 /**
  * The same rules on a faster clock: every window and `for` multiplied by `factor` (burn
  * rates stay, because the SLO period scales with them). For drills that must fire an alert
- * in seconds rather than minutes.
+ * in seconds rather than minutes. `minFor` (a duration) floors each scaled `for`: scaled
+ * below a few scrape intervals, a `for` no longer rides out one late scrape.
  */
-export function scaleParams(params: RuleParams, factor: number): RuleParams {
+export function scaleParams(
+  params: RuleParams,
+  factor: number,
+  options: { minFor?: string } = {},
+): RuleParams {
   const scale = (d: string) => scaleDuration(d, factor);
+  const minForMs = options.minFor ? parseDuration(options.minFor) : 0;
+  const scaleFor = (d: string) => (parseDuration(scale(d)) < minForMs ? formatDuration(minForMs) : scale(d));
   const alertFor = Object.fromEntries(
-    Object.entries(params.alertFor).map(([key, value]) => [key, scale(value)]),
+    Object.entries(params.alertFor).map(([key, value]) => [key, scaleFor(value)]),
   ) as unknown as RuleParams["alertFor"];
   return {
     rateWindow: scale(params.rateWindow),

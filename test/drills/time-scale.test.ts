@@ -10,7 +10,6 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
-  DRILL_EVALUATION_INTERVAL,
   DRILL_SCRAPE_INTERVAL,
   DRILL_TIME_FACTOR,
   drillParams,
@@ -28,6 +27,7 @@ import {
 } from "../../infra/src/rules/index.js";
 import { WATCHDOG_ALERT } from "../../infra/src/rules/self-monitoring.js";
 import { parseDuration } from "../../lib/contract/duration.js";
+import { SCRAPE_INTERVAL } from "../../lib/contract/stack.js";
 import { findBinary } from "../../lib/harness/binaries.js";
 import { REPO_ROOT } from "../../lib/repo.js";
 import { run } from "../support/exec.js";
@@ -35,6 +35,9 @@ import { run } from "../support/exec.js";
 const production = ruleSet(DEFAULT_PARAMS);
 const drill = ruleSet(drillParams());
 const scaled = (d: string) => Math.round(parseDuration(d) * DRILL_TIME_FACTOR);
+/** A `for` scales too, but never below a few scrapes (see drillParams). */
+const minForMs = MIN_SCRAPES_PER_WINDOW * parseDuration(DRILL_SCRAPE_INTERVAL);
+const scaledFor = (d: string) => Math.max(scaled(d), parseDuration(d) === 0 ? 0 : minForMs);
 
 /**
  * Durations where PromQL and rule names put windows: range selectors `[5m]` and the
@@ -59,7 +62,7 @@ function expectScaledOrSame(prod: string, fast: string, pattern: RegExp, context
   expect(b.length, context).toBe(a.length);
   a.forEach((d, i) => {
     const got = parseDuration(b[i] as string);
-    expect([scaled(d), parseDuration(d)], `${context}: ${d} -> ${b[i]}`).toContain(got);
+    expect([scaled(d), scaledFor(d), parseDuration(d)], `${context}: ${d} -> ${b[i]}`).toContain(got);
   });
   expect(withoutDurations(fast, pattern), context).toBe(withoutDurations(prod, pattern));
 }
@@ -90,7 +93,7 @@ describe("the drills' time-scaled rules", () => {
       const fw = windows(f.expr);
       expect(fw.map(parseDuration), p.alert).toEqual(pw.map(scaled));
       expect(withoutDurations(f.expr, WINDOW), p.alert).toBe(withoutDurations(p.expr, WINDOW));
-      expect(parseDuration(f.for), `${p.alert} for`).toBe(scaled(p.for));
+      expect(parseDuration(f.for), `${p.alert} for`).toBe(scaledFor(p.for));
     });
   });
 
@@ -109,18 +112,23 @@ describe("the drills' time-scaled rules", () => {
     });
   });
 
-  it("leave every rate window at least a few scrapes wide and every `for` at least one evaluation", () => {
+  it("leave every rate window and every `for` at least a few scrapes wide", () => {
     const scrapeMs = parseDuration(DRILL_SCRAPE_INTERVAL);
     const all = [...allRecordingRules(drill).map((r) => r.expr), ...allAlerts(drill).map((a) => a.expr)];
     const narrowest = Math.min(...all.flatMap(windows).map(parseDuration));
     expect(narrowest).toBeGreaterThanOrEqual(MIN_SCRAPES_PER_WINDOW * scrapeMs);
-    for (const a of allAlerts(drill)) {
-      // Only an alert meant to fire at once (the Watchdog) has no `for` at all.
-      if (parseDuration(a.for) === 0) expect(a.alert).toBe(WATCHDOG_ALERT);
-      else
-        expect(parseDuration(a.for), a.alert).toBeGreaterThanOrEqual(
-          parseDuration(DRILL_EVALUATION_INTERVAL),
-        );
+    // A `for` shorter than a few scrapes fires on one late scrape; production's shortest
+    // (1m at 15 s) spans four.
+    for (const [rules, intervalMs] of [
+      [drill, scrapeMs],
+      [production, parseDuration(SCRAPE_INTERVAL)],
+    ] as const) {
+      for (const a of allAlerts(rules)) {
+        // Only an alert meant to fire at once (the Watchdog) has no `for` at all.
+        if (parseDuration(a.for) === 0) expect(a.alert).toBe(WATCHDOG_ALERT);
+        else
+          expect(parseDuration(a.for), a.alert).toBeGreaterThanOrEqual(MIN_SCRAPES_PER_WINDOW * intervalMs);
+      }
     }
   });
 
