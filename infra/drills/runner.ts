@@ -7,11 +7,13 @@ import { parseDuration } from "../../lib/contract/duration.js";
 import { waitFor } from "../../lib/harness/ports.js";
 import { activeTargets, instantQuery } from "../../lib/harness/prometheus-api.js";
 import { allAlerts, ruleSet } from "../src/rules/index.js";
+import { WATCHDOG_ALERT } from "../src/rules/self-monitoring.js";
 import { type AlertTiming, alertTimings } from "./deadlines.js";
 import type { Check, Drill, DrillContext } from "./drill.js";
 import type { DrillStack } from "./drill-stack.js";
 import type { BackgroundLoad } from "./load.js";
 import { AlertObserver, clearNotifications, type Delivery, type TimelineEvent } from "./observer.js";
+import type { NotifyTimings } from "./time-scale.js";
 import { judge } from "./verdict.js";
 
 export interface DrillResult {
@@ -72,6 +74,20 @@ async function waitForBaseline(ctx: DrillContext, windowMs: number, timeoutMs: n
     { timeoutMs, intervalMs: 500 },
   );
   await sleep(windowMs);
+}
+
+/**
+ * When an alert but the Watchdog is pending or firing: until none is (at most `timeoutMs`;
+ * what still is counts as pre-existing), then long enough for Alertmanager to deliver the
+ * resolutions (at most 15 s: a stack on production timings takes minutes, and its
+ * notifications count as pre-existing too).
+ */
+async function waitForQuiet(ctx: DrillContext, notify: NotifyTimings, timeoutMs: number): Promise<void> {
+  const quiet = async () => (await ctx.queryAll(`ALERTS{alertname!="${WATCHDOG_ALERT}"}`)).length === 0;
+  if (await quiet()) return;
+  await waitFor("no alert active before the baseline", quiet, { timeoutMs, intervalMs: 500 }).catch(() => {});
+  const flush = 2 * Math.max(notify.groupIntervalMs.page, notify.groupIntervalMs.ticket) + 1_000;
+  await sleep(Math.min(flush, 15_000));
 }
 
 export async function runDrill(
@@ -143,9 +159,13 @@ export async function runDrill(
     log(`drill ${drill.name}: ${drill.summary}`);
     await target.faults.clear();
     await target.resetAlerting();
-    await clearNotifications(target.urls.alertWebhook);
     state.baselineAt = Date.now();
     await waitForBaseline(ctx, Math.min(windowMs, 10_000), 120_000);
+    // The drill's record starts once what the reset itself set off is over: a restarted
+    // Prometheus has no `up` for its targets until it applies them (a 5 s tick), long enough
+    // for `absent(up)` to fire on the drill clock and resolve again.
+    await waitForQuiet(ctx, target.notify, 30_000);
+    await clearNotifications(target.urls.alertWebhook);
     await observer.start();
     preexisting = new Set([...observer.prometheus].filter(([, s]) => s !== "inactive").map(([a]) => a));
 
