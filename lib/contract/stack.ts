@@ -10,6 +10,8 @@ export const JOBS = {
   redis: "redis",
   prometheus: "prometheus",
   alertmanager: "alertmanager",
+  /** HAProxy's built-in exporter: the balancer in front of the replicas and Redis. */
+  balancer: "haproxy",
 } as const;
 
 /**
@@ -36,3 +38,34 @@ export const PROMETHEUS_FEATURE_FLAGS = [
   "--web.enable-remote-write-receiver",
   "--enable-feature=exemplar-storage",
 ] as const;
+
+/** Service replicas `docker compose up` and the native twin run by default. */
+export const DEFAULT_SERVICE_REPLICAS = 2;
+
+/**
+ * How Redis runs: one server (the default for `docker compose up`), or one master, two
+ * replicas and three sentinels, reached through HAProxy's `role:master` backend.
+ */
+export const REDIS_TOPOLOGIES = ["single", "sentinel"] as const;
+export type RedisTopology = (typeof REDIS_TOPOLOGIES)[number];
+
+/** The name Sentinel monitors the master under (infra/redis/sentinel.conf). */
+export const SENTINEL_MASTER_NAME = "resource-cache";
+/** Sentinel's port (CONTRACT.md). */
+export const SENTINEL_PORT = 26379;
+
+/**
+ * HAProxy backends (infra/haproxy/) whose `haproxy_backend_*` series the alerts, dashboards and
+ * drills read, as the `proxy` label carries them.
+ */
+export const HAPROXY_BACKENDS = {
+  /** The service replicas behind the published port 8000. */
+  service: "mcp-resource-service",
+  /** Whichever Redis node answers `role:master`: the one address the service uses. */
+  redisMaster: "redis-master",
+  /** Every Redis node that answers PING: RedisNodeDown counts these. */
+  redisNodes: "redis-nodes",
+} as const;
+
+/** HAProxy's stats and Prometheus exporter port (`/metrics`, `/stats`). */
+export const HAPROXY_METRICS_PORT = 8404;

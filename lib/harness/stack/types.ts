@@ -1,3 +1,5 @@
+import { HAPROXY_METRICS_PORT, type RedisTopology } from "../../contract/stack.js";
+
 /** The stack's user-facing endpoints, whichever provider runs it. */
 export interface StackUrls {
   /** The resource service, e.g. http://127.0.0.1:8000 */
@@ -14,6 +16,10 @@ export interface StackUrls {
   readonly jaeger?: string;
   /** Only the containers provider runs Grafana (it is not obtainable as a native binary here). */
   readonly grafana?: string;
+  /** HAProxy's exporter (`/metrics`) in front of the replicas (and the Redis nodes). */
+  readonly balancerMetrics: string;
+  /** Each replica's own address, bypassing the balancer (index order of `stopReplica`). */
+  readonly serviceReplicas: readonly string[];
 }
 
 export type ProviderName = "native" | "containers";
@@ -21,6 +27,9 @@ export type ProviderName = "native" | "containers";
 export interface Stack {
   readonly provider: ProviderName;
   readonly urls: StackUrls;
+  /** Service replicas behind the balancer. */
+  readonly replicas: number;
+  readonly redisTopology: RedisTopology;
   /** Containers only: the compose project, its env file, and `docker compose` bound to both. */
   readonly projectName?: string;
   readonly envFile?: string;
@@ -34,11 +43,32 @@ export interface Stack {
    */
   freezeComponent(name: ComponentName): Promise<void>;
   thawComponent(name: ComponentName): Promise<void>;
+  /**
+   * Stops one replica (0-based), gracefully (SIGTERM, drains) or, with `kill`, at once
+   * (SIGKILL: a crashed replica). `startReplica` brings it back and waits until the balancer
+   * routes to it again.
+   */
+  stopReplica(index: number, options?: { kill?: boolean }): Promise<void>;
+  startReplica(index: number): Promise<void>;
+  /**
+   * Sentinel topology: the Redis node currently master as its Sentinels report it
+   * (`redis://host:port`, published on loopback), and its name ("redis", "redis-replica-1", ...)
+   * for stopComponent-style control through `stopRedisNode`.
+   */
+  redisMaster?(): Promise<{ name: string; url: string }>;
+  /** Sentinel topology: stops (`kill`: SIGKILL) or starts one Redis node by name. */
+  stopRedisNode?(name: string, options?: { kill?: boolean }): Promise<void>;
+  startRedisNode?(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
+/**
+ * Components as a whole. "service" is every replica; "redis" is the single Redis, or in the
+ * Sentinel topology the node that started as master.
+ */
 export type ComponentName =
   | "redis"
+  | "haproxy"
   | "service"
   | "redis-exporter"
   | "prometheus"
@@ -48,7 +78,10 @@ export type ComponentName =
 
 /** Ports of the native stack; 0 picks a free port. Defaults are the contract's. */
 export interface StackPorts {
+  /** The published service port: HAProxy's, in front of the replicas. */
   service: number;
+  /** HAProxy's exporter and stats page. */
+  balancerMetrics: number;
   redis: number;
   redisExporter: number;
   prometheus: number;
@@ -66,6 +99,7 @@ export interface StackPorts {
 
 export const DEFAULT_PORTS: Readonly<StackPorts> = Object.freeze({
   service: 8000,
+  balancerMetrics: HAPROXY_METRICS_PORT,
   redis: 6379,
   redisExporter: 9121,
   prometheus: 9090,
@@ -81,6 +115,10 @@ export const DEFAULT_PORTS: Readonly<StackPorts> = Object.freeze({
 });
 
 export interface StackOptions {
+  /** Service replicas behind HAProxy (default DEFAULT_SERVICE_REPLICAS, or SERVICE_REPLICAS). */
+  replicas?: number;
+  /** Single Redis (default) or Sentinel-managed master and replicas (or REDIS_TOPOLOGY). */
+  redisTopology?: RedisTopology;
   /**
    * Ports (0 = free). Native: every component's. Containers: the published ones (service,
    * Prometheus, Alertmanager, webhook, Jaeger's UI, Grafana) and Redis, which a started stack
@@ -115,6 +153,7 @@ export interface StackOptions {
 /** The environment variables that set each port (native twin and docker-compose.yml alike). */
 export const STACK_PORT_VARIABLES: Record<keyof StackPorts, string> = {
   service: "STACK_SERVICE_PORT",
+  balancerMetrics: "STACK_HAPROXY_METRICS_PORT",
   redis: "STACK_REDIS_PORT",
   redisExporter: "STACK_REDIS_EXPORTER_PORT",
   prometheus: "STACK_PROMETHEUS_PORT",
