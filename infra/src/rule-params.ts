@@ -29,6 +29,8 @@ export interface RuleParams {
     readonly cacheUnavailable: string;
     readonly redisEvicting: string;
     readonly serviceDown: string;
+    readonly replicaDown: string;
+    readonly redisNodeDown: string;
     readonly targetDown: string;
     readonly sloPage: string;
     readonly sloTicket: string;
@@ -42,6 +44,12 @@ export interface RuleParams {
     readonly alertmanagerBadConfig: string;
     readonly alertmanagerNotifyFailures: string;
   };
+  /**
+   * How long a replica that vanished from service discovery (dns_sd: a stopped container has no
+   * address any more) is still remembered as one that should answer. Longer catches a replica
+   * that stays gone for longer; it also keeps a deliberate scale-in ticketed for as long.
+   */
+  readonly replicaGoneWindow: string;
   /** Window of the TSDB failure alerts: compactions run every 2 h, so a shorter one could miss a failed one. */
   readonly tsdbWindow: string;
   /** SLO period the burn rates are computed against. */
@@ -64,6 +72,13 @@ export const DEFAULT_PARAMS: RuleParams = {
     redisEvicting: "5m",
     // Rides out one or two failed scrapes (15 s interval) and a rolling restart.
     serviceDown: "1m",
+    // One replica of N: users are still served, with less headroom. Longer than a rolling
+    // restart (each replica drains for up to 10 s and is back within seconds), shorter than
+    // the window a vanished replica is remembered for (replicaGoneWindow), or it never fires.
+    replicaDown: "3m",
+    // HAProxy's PING check takes a node out after two failed checks 2 s apart; a minute rides
+    // out a Sentinel failover's restarts without hiding a node that stays away.
+    redisNodeDown: "1m",
     targetDown: "5m",
     // Burn-rate alerts get their stability from the short window; `for` only absorbs a
     // single evaluation's noise.
@@ -81,6 +96,7 @@ export const DEFAULT_PARAMS: RuleParams = {
     alertmanagerBadConfig: "10m",
     alertmanagerNotifyFailures: "5m",
   },
+  replicaGoneWindow: "10m",
   tsdbWindow: "3h",
   sloPeriod: "30d",
   // Google SRE workbook, "Alerting on SLOs", table 5-8 (as Sloth and Pyrra generate it).
@@ -113,6 +129,7 @@ export function scaleParams(
     rateWindow: scale(params.rateWindow),
     evaluationInterval: scale(params.evaluationInterval),
     alertFor,
+    replicaGoneWindow: scale(params.replicaGoneWindow),
     tsdbWindow: scale(params.tsdbWindow),
     sloPeriod: scale(params.sloPeriod),
     burnRateWindows: params.burnRateWindows.map((w) => ({

@@ -4,6 +4,7 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { HAPROXY_METRICS_PORT, JOBS } from "../../lib/contract/stack.js";
 import { type AlertmanagerProcess, startAlertmanager } from "../../lib/harness/alertmanager.js";
 import { binaryVersion, findBinary } from "../../lib/harness/binaries.js";
 import { waitFor } from "../../lib/harness/ports.js";
@@ -188,6 +189,48 @@ describe("inhibition in a running Alertmanager", () => {
       ScrapeTargetDown: "active",
       PrometheusRuleFailures: "suppressed",
       [WATCHDOG_ALERT]: "active",
+    };
+    await waitFor("inhibition to settle", async () => isDeepStrictEqual(await state(), expected), {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+    }).catch(async (error) => {
+      throw new Error(`${(error as Error).message}; states: ${JSON.stringify(await state())}`);
+    });
+  }, 60_000);
+
+  it("lets the page for a down balancer hold back its scrape ticket, and the page for the service its replica ticket", async () => {
+    const balancer = { job: JOBS.balancer, instance: `haproxy:${HAPROXY_METRICS_PORT}` };
+    const exporter = { job: JOBS.redis, instance: "redis-exporter:9121" };
+    await postAlerts(am.url, [
+      { labels: { alertname: "ResourceServiceDown", severity: "page", service: svc, ...balancer } },
+      { labels: { alertname: "ScrapeTargetDown", severity: "ticket", service: JOBS.balancer, ...balancer } },
+      { labels: { alertname: "ScrapeTargetDown", severity: "ticket", service: JOBS.redis, ...exporter } },
+      {
+        labels: {
+          alertname: "ResourceServiceReplicaDown",
+          severity: "ticket",
+          service: svc,
+          job: JOBS.service,
+          instance: "10.89.0.13:8000",
+        },
+      },
+    ]);
+    const state = async () =>
+      Object.fromEntries(
+        (await alertmanagerAlerts(am.url))
+          .filter(
+            (a) =>
+              a.labels.job === JOBS.balancer ||
+              a.labels.job === JOBS.redis ||
+              a.labels.alertname === "ResourceServiceReplicaDown",
+          )
+          .map((a) => [`${a.labels.alertname} ${a.labels.job}`, a.status.state]),
+      );
+    const expected = {
+      [`ResourceServiceDown ${JOBS.balancer}`]: "active",
+      [`ScrapeTargetDown ${JOBS.balancer}`]: "suppressed",
+      [`ScrapeTargetDown ${JOBS.redis}`]: "active",
+      [`ResourceServiceReplicaDown ${JOBS.service}`]: "suppressed",
     };
     await waitFor("inhibition to settle", async () => isDeepStrictEqual(await state(), expected), {
       timeoutMs: 15_000,

@@ -79,13 +79,13 @@ describe.each(PROMTOOLS)("promtool %s unit tests can fail", (_, promtool) => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
-  /** Copies rules and tests, applies `mutate` to alerts.yml, runs one test file. */
-  async function runMutated(testFile: string, mutate: (alerts: string) => string) {
+  /** Copies rules and tests, applies `mutate` to alerts.yml (or `ruleFile`), runs one test file. */
+  async function runMutated(testFile: string, mutate: (alerts: string) => string, ruleFile = "alerts.yml") {
     const dir = await mkdtemp(path.join(tmpdir(), "promtool-mutant-"));
     dirs.push(dir);
     await cp(path.join(PROM_DIR, "rules"), path.join(dir, "rules"), { recursive: true });
     await cp(path.join(PROM_DIR, "tests"), path.join(dir, "tests"), { recursive: true });
-    const alertsFile = path.join(dir, "rules/alerts.yml");
+    const alertsFile = path.join(dir, "rules", ruleFile);
     const original = await readFile(alertsFile, "utf8");
     const mutated = mutate(original);
     expect(mutated).not.toBe(original);
@@ -127,5 +127,49 @@ describe.each(PROMTOOLS)("promtool %s unit tests can fail", (_, promtool) => {
       s.replaceAll(/\n\s*and\n\s*slo:sli_requests:rate\w+\{slo="resource-loading-latency"\} > 1/g, ""),
     );
     expect(result.code).not.toBe(0);
+  }, 60_000);
+
+  // The forms that are right for one instance and wrong for N replicas.
+  it("when the service-down page goes back to per-instance `up == 0` (one replica of three would page)", async () => {
+    const result = await runMutated("resource-service-down.test.yml", (s) =>
+      s.replace('sum by (job) (up{job="mcp-resource-service"}) == 0', 'up{job="mcp-resource-service"} == 0'),
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/FAILED:[\s\S]*one of three replicas down/);
+  }, 60_000);
+
+  it("when the replica alert loses its all-down guard (it would fire beside the page)", async () => {
+    const result = await runMutated("resource-service-replica-down.test.yml", (s) =>
+      s.replace(
+        '(sum by (job) (up{job="mcp-resource-service"}) > 0)',
+        'sum by (job) (up{job="mcp-resource-service"})',
+      ),
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/FAILED:[\s\S]*every replica down/);
+  }, 60_000);
+
+  it("when the replica alert forgets vanished targets (dns_sd)", async () => {
+    const result = await runMutated("resource-service-replica-down.test.yml", (s) =>
+      s.replace(/\n\s*or\n\s*\(max_over_time\(up[\s\S]*?\[10m\]\)\)\n/, "\n"),
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/FAILED:[\s\S]*gone from discovery/);
+  }, 60_000);
+
+  it("when the overall hit ratio averages per-replica ratios instead of summing lookups", async () => {
+    const hits = 'rate(mcp_resource_cache_hits_total{job="mcp-resource-service"}[5m])';
+    const misses = 'rate(mcp_resource_cache_misses_total{job="mcp-resource-service"}[5m])';
+    const result = await runMutated(
+      "recording-rules.test.yml",
+      (s) =>
+        s.replace(
+          `sum(${hits})\n          /\n          (sum(${hits}) + sum(${misses}))`,
+          `avg(sum by (instance) (${hits}) / (sum by (instance) (${hits}) + sum by (instance) (${misses})))`,
+        ),
+      "recording.yml",
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/FAILED:[\s\S]*mcp_resource_cache_hits:ratio_rate5m/);
   }, 60_000);
 });

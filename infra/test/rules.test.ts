@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { formatDuration, parseDuration, scaleDuration } from "../../lib/contract/duration.js";
 import { LOADING_BUCKETS } from "../../lib/contract/metrics.js";
-import { JOBS, SCRAPE_INTERVAL } from "../../lib/contract/stack.js";
+import { HAPROXY_METRICS_PORT, JOBS, SCRAPE_INTERVAL } from "../../lib/contract/stack.js";
 import { CONFIG_PATHS } from "../../lib/repo.js";
 import { TARGETS } from "../src/performance-targets.js";
 import { DEFAULT_PARAMS, scaleParams } from "../src/rule-params.js";
@@ -17,6 +17,12 @@ import {
 import { WATCHDOG_ALERT } from "../src/rules/self-monitoring.js";
 
 const rules = ruleSet(DEFAULT_PARAMS);
+
+interface ScrapeConfig {
+  job_name: string;
+  static_configs?: { targets: string[] }[];
+  dns_sd_configs?: { names: string[]; port: number }[];
+}
 
 describe("recording rules", () => {
   it("are named level:metric:operations", () => {
@@ -64,6 +70,9 @@ describe("alert rules", () => {
         "ResourceLoadingLatencyP99High",
         "ResourceRequestErrors",
         "ResourceServiceDown",
+        // Scaled out: one replica of N, and a Redis node of the Sentinel topology.
+        "ResourceServiceReplicaDown",
+        "RedisNodeDown",
         "ScrapeTargetDown",
         "ResourceCacheWritesFailing",
         // Watching the watchers (kube-prometheus' self-monitoring).
@@ -102,6 +111,15 @@ describe("alert rules", () => {
     },
   );
 
+  it("wait less for a replica than a vanished one is remembered, on the production and the drill clock", () => {
+    for (const params of [DEFAULT_PARAMS, scaleParams(DEFAULT_PARAMS, 1 / 60, { minFor: "4s" })]) {
+      // Gone from dns_sd at once, the replica must stay in the window for `for` plus an evaluation.
+      expect(
+        parseDuration(params.alertFor.replicaDown) + parseDuration(params.evaluationInterval),
+      ).toBeLessThan(parseDuration(params.replicaGoneWindow));
+    }
+  });
+
   it("page only for the service being down and fast SLO burns", () => {
     const pages = alerts.filter((a) => a.severity === "page").map((a) => a.alert);
     expect(pages.sort()).toEqual(
@@ -115,18 +133,26 @@ describe("prometheus.yml", () => {
     const config = parse(await readFile(CONFIG_PATHS.prometheus, "utf8"));
     expect(config.global.scrape_interval).toBe(SCRAPE_INTERVAL);
     expect(config.global.evaluation_interval).toBe(SCRAPE_INTERVAL);
+    // Static targets, or (the replicas) a DNS name every replica answers for: the rules only
+    // need the job names; dns_sd or file_sd tells the replicas apart by `instance`.
     const targets = Object.fromEntries(
-      config.scrape_configs.map((j: { job_name: string; static_configs: { targets: string[] }[] }) => [
+      config.scrape_configs.map((j: ScrapeConfig) => [
         j.job_name,
-        j.static_configs.flatMap((s) => s.targets),
+        [
+          ...(j.static_configs ?? []).flatMap((s) => s.targets),
+          ...(j.dns_sd_configs ?? []).flatMap((d) => d.names.map((name) => `${name}:${d.port}`)),
+        ],
       ]),
     );
-    expect(targets).toEqual({
+    const expected: Record<string, string[]> = {
       [JOBS.service]: ["mcp-resource-service:8000"],
       [JOBS.redis]: ["redis-exporter:9121"],
       [JOBS.prometheus]: ["prometheus:9090"],
       [JOBS.alertmanager]: ["alertmanager:9093"],
-    });
+    };
+    // The balancer's job arrives with the scaled-out prometheus.yml; the alerts read it by name.
+    if (targets[JOBS.balancer]) expected[JOBS.balancer] = [`haproxy:${HAPROXY_METRICS_PORT}`];
+    expect(targets).toEqual(expected);
     expect(config.alerting.alertmanagers[0].static_configs[0].targets).toEqual(["alertmanager:9093"]);
     expect(config.rule_files).toEqual(["rules/*.yml"]);
   });

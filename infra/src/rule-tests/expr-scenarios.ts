@@ -1,7 +1,16 @@
 import { resourceKind, routePath } from "../../../lib/contract/resource-kinds.js";
+import { JOBS, SERVICES } from "../../../lib/contract/stack.js";
 import type { RecordingNames } from "../rules/recording.js";
 import { sloRecordNames } from "../rules/slo.js";
-import { cacheLookups, httpRequests, idleLoadingHistograms, loadingHistogram } from "./series.js";
+import {
+  cacheLookups,
+  httpRequests,
+  idleLoadingHistograms,
+  loadingHistogram,
+  REPLICAS,
+  replicaUp,
+  vanishing,
+} from "./series.js";
 import type { ExprTest } from "./types.js";
 
 /**
@@ -10,6 +19,88 @@ import type { ExprTest } from "./types.js";
  * the bucket edges, as in alert-scenarios.ts.
  */
 export function exprTests(names: RecordingNames): ExprTest[] {
+  return [...singleInstanceTests(names), ...replicaTests(names)];
+}
+
+/**
+ * With N replicas every series exists once per `instance`. Each case has replicas with unequal
+ * traffic, so the right form (sum the rates or buckets over instances, then divide or take the
+ * quantile) gives another number than an average or maximum of per-instance values would.
+ */
+function replicaTests(names: RecordingNames): ExprTest[] {
+  const [r1, r2, r3] = REPLICAS;
+  const replicaAlert = "ResourceServiceReplicaDown";
+  const firing = `ALERTS{alertname="${replicaAlert}", alertstate="firing", instance="${r3}", job="${JOBS.service}", service="${SERVICES.resource}", severity="ticket"}`;
+  const scaleIn = [replicaUp(r1, 1), replicaUp(r2, 1), vanishing(replicaUp(r3, 1), 1)];
+  return [
+    {
+      // Rank 0.95 * 600 = 570 of the summed buckets lies half-way through (0.1, 0.15]:
+      // 125 ms, above the target. Per replica the p95s are 4.9 ms and 147.5 ms: averaged
+      // 76 ms, within the target; their maximum 147.5 ms.
+      name: "overall p95 over two replicas comes from their summed buckets",
+      series: [
+        ...loadingHistogram(540, [[0.004, 1]], { resource_type: "sdlc", cache_result: "hit", instance: r1 }),
+        ...loadingHistogram(60, [[0.12, 1]], { resource_type: "sdlc", cache_result: "hit", instance: r2 }),
+      ],
+      expr: names.latency(0.95, "overall"),
+      evalMinutes: 10,
+      expect: [{ labels: names.latency(0.95, "overall"), value: 0.125 }],
+    },
+    {
+      // 540 hits of 720 lookups; the per-replica ratios 0.9 and 0 would average 0.45.
+      name: "overall hit ratio over two replicas sums lookups before dividing",
+      series: [...cacheLookups(540, 60, "sdlc", r1), ...cacheLookups(0, 120, "sdlc", r2)],
+      expr: names.hitRatio.overall,
+      evalMinutes: 10,
+      expect: [{ labels: names.hitRatio.overall, value: 0.75 }],
+    },
+    {
+      // 60 errors of 600 requests; the per-replica ratios 0, 0 and 0.5 would average 0.1667.
+      name: "error ratio over three replicas sums requests before dividing",
+      series: [
+        ...httpRequests(routePath(resourceKind("sdlc")), { "200": 300 }, r1),
+        ...httpRequests(routePath(resourceKind("sdlc")), { "200": 180 }, r2),
+        ...httpRequests(routePath(resourceKind("sdlc")), { "200": 60, "500": 60 }, r3),
+      ],
+      expr: names.errorRatio,
+      evalMinutes: 10,
+      expect: [{ labels: names.errorRatio, value: 0.1 }],
+    },
+    {
+      name: "load rate adds the replicas' loads",
+      series: [
+        ...loadingHistogram(600, [[0.004, 1]], { resource_type: "sdlc", cache_result: "hit", instance: r1 }),
+        ...loadingHistogram(300, [[0.004, 1]], { resource_type: "sdlc", cache_result: "hit", instance: r2 }),
+      ],
+      expr: names.loadRate.overall,
+      evalMinutes: 10,
+      expect: [{ labels: names.loadRate.overall, value: 15 }],
+    },
+    {
+      name: "replicas up counts the targets that answer",
+      series: [replicaUp(r1, 1), replicaUp(r2, 1), replicaUp(r3, 0)],
+      expr: names.replicasUp,
+      evalMinutes: 10,
+      expect: [{ labels: `${names.replicasUp}{job="${JOBS.service}"}`, value: 2 }],
+    },
+    {
+      name: "a scale-in from three replicas to two (dns_sd) is ticketed while the window remembers the third",
+      series: scaleIn,
+      expr: `ALERTS{alertname="${replicaAlert}"}`,
+      evalMinutes: 6,
+      expect: [{ labels: firing, value: 1 }],
+    },
+    {
+      name: "and resolves once the window no longer holds it: the documented trade-off",
+      series: scaleIn,
+      expr: `ALERTS{alertname="${replicaAlert}"}`,
+      evalMinutes: 15,
+      expect: [],
+    },
+  ];
+}
+
+function singleInstanceTests(names: RecordingNames): ExprTest[] {
   return [
     {
       name: "overall p95 interpolates inside the (0.1, 0.15] bucket",

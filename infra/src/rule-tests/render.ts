@@ -17,7 +17,7 @@ export function kebab(name: string): string {
 }
 
 function values(spec: SeriesSpec, samples: number): string {
-  return `${spec.start}+${spec.step}x${samples}`;
+  return spec.values ?? `${spec.start}+${spec.step}x${samples}`;
 }
 
 function inputSeries(series: readonly SeriesSpec[], samples: number) {

@@ -1,6 +1,6 @@
 import { LOADING_BUCKETS, METRICS } from "../../../lib/contract/metrics.js";
 import { RESOURCE_TYPES } from "../../../lib/contract/resource-kinds.js";
-import { JOBS } from "../../../lib/contract/stack.js";
+import { HAPROXY_METRICS_PORT, JOBS } from "../../../lib/contract/stack.js";
 
 /**
  * One promtool input series that moves linearly: `start` at minute 0, then `step` more each
@@ -10,11 +10,28 @@ export interface SeriesSpec {
   readonly series: string;
   readonly start: number;
   readonly step: number;
+  /**
+   * promtool's notation for samples that do not follow the line (a target that appears late,
+   * or vanishes): used as given, instead of start+step.
+   */
+  readonly values?: string;
 }
 
 export type Labels = Readonly<Record<string, string>>;
 
 const SERVICE_TARGET = { job: JOBS.service, instance: `${JOBS.service}:8000` } as const;
+
+/**
+ * Replica addresses as dns_sd (compose) or file_sd (native twin) label them: with N replicas
+ * every series of the service exists once per `instance`, and the rules must aggregate over them.
+ */
+export const REPLICAS = ["10.89.0.11:8000", "10.89.0.12:8000", "10.89.0.13:8000"] as const;
+
+/** HAProxy's exporter as Prometheus labels it (compose address). */
+export const HAPROXY_TARGET = {
+  job: JOBS.balancer,
+  instance: `${JOBS.balancer}:${HAPROXY_METRICS_PORT}`,
+} as const;
 
 export function seriesName(metric: string, labels: Labels): string {
   const body = Object.entries(labels)
@@ -73,8 +90,9 @@ export function cacheLookups(
   hitsPerInterval: number,
   missesPerInterval: number,
   type = "patterns",
+  instance: string = SERVICE_TARGET.instance,
 ): SeriesSpec[] {
-  const labels = { ...SERVICE_TARGET, resource_type: type };
+  const labels = { ...SERVICE_TARGET, instance, resource_type: type };
   return [
     counter(METRICS.cacheHits, labels, hitsPerInterval),
     counter(METRICS.cacheMisses, labels, missesPerInterval),
@@ -85,11 +103,12 @@ export function cacheLookups(
 export function httpRequests(
   route: string,
   perIntervalByStatus: Readonly<Record<string, number>>,
+  instance: string = SERVICE_TARGET.instance,
 ): SeriesSpec[] {
   return Object.entries(perIntervalByStatus).map(([status, n]) =>
     counter(
       `${METRICS.httpDuration}_count`,
-      { ...SERVICE_TARGET, method: "GET", route, status_code: status },
+      { ...SERVICE_TARGET, instance, method: "GET", route, status_code: status },
       n,
     ),
   );
@@ -103,8 +122,42 @@ export function serviceUp(value: 0 | 1): SeriesSpec {
   return up(JOBS.service, SERVICE_TARGET.instance, value);
 }
 
-export function cacheUp(value: 0 | 1): SeriesSpec {
-  return gauge(METRICS.cacheUp, SERVICE_TARGET, value);
+export function cacheUp(value: 0 | 1, instance: string = SERVICE_TARGET.instance): SeriesSpec {
+  return gauge(METRICS.cacheUp, { ...SERVICE_TARGET, instance }, value);
+}
+
+/** `up` of one replica of the service. */
+export function replicaUp(instance: string, value: 0 | 1): SeriesSpec {
+  return up(JOBS.service, instance, value);
+}
+
+/**
+ * A series that has `samples` samples, then a staleness marker: what Prometheus writes when a
+ * target leaves service discovery (dns_sd in compose: a stopped replica's address is gone).
+ */
+export function vanishing(spec: SeriesSpec, samples: number): SeriesSpec {
+  if (samples < 1) throw new Error("a vanishing series needs at least one sample");
+  return { ...spec, values: `${spec.start}+${spec.step}x${samples - 1} stale` };
+}
+
+/** A series with no samples for the first `missing` intervals (a target that appears later). */
+export function appearing(spec: SeriesSpec, missing: number, total: number): SeriesSpec {
+  return { ...spec, values: `_x${missing} ${spec.start}+${spec.step}x${total - missing}` };
+}
+
+/** HAProxy's per-state gauge of one server (one series per state, 1 for the current one). */
+export const HAPROXY_SERVER_STATES = ["DOWN", "UP", "MAINT", "DRAIN", "NOLB"] as const;
+export type HaproxyServerState = (typeof HAPROXY_SERVER_STATES)[number];
+
+export function haproxyServerStatus(proxy: string, server: string, state: HaproxyServerState): SeriesSpec[] {
+  return HAPROXY_SERVER_STATES.map((s) =>
+    gauge("haproxy_server_status", { ...HAPROXY_TARGET, proxy, server, state: s }, s === state ? 1 : 0),
+  );
+}
+
+/** Servers of a backend HAProxy counts as UP and routable (same meaning on 2.6 and 3.x). */
+export function haproxyActiveServers(proxy: string, value: number): SeriesSpec {
+  return gauge("haproxy_backend_active_servers", { ...HAPROXY_TARGET, proxy }, value);
 }
 
 export function redisUp(value: 0 | 1): SeriesSpec {

@@ -1,5 +1,5 @@
 import { METRICS } from "../../../lib/contract/metrics.js";
-import { JOBS, SERVICES } from "../../../lib/contract/stack.js";
+import { HAPROXY_BACKENDS, JOBS, SERVICES } from "../../../lib/contract/stack.js";
 import { TARGETS } from "../performance-targets.js";
 import { eq, matchers, num } from "../promql.js";
 import type { RuleParams } from "../rule-params.js";
@@ -23,6 +23,10 @@ export function thresholdAlertRules(
   const service = SERVICES.resource;
   const serviceJob = matchers(eq("job", JOBS.service));
   const serviceUp = `up${serviceJob}`;
+  const balancerUp = `up${matchers(eq("job", JOBS.balancer))}`;
+  // HAProxy's count of UP, routable servers in a backend: `act` of its stats, the same meaning
+  // on 2.6 and 3.x (server-template slots without a DNS record are in MAINT and not counted).
+  const activeReplicas = `haproxy_backend_active_servers${matchers(eq("job", JOBS.balancer), eq("proxy", HAPROXY_BACKENDS.service))}`;
 
   const latency: AlertRuleDefinition[] = [
     {
@@ -58,13 +62,15 @@ export function thresholdAlertRules(
     {
       alert: "ResourceCacheUnavailable",
       // Either side can notice first: the service's own connection state, or the exporter
-      // failing to reach Redis. `by (job)` tells them apart in the alert.
-      expr: `max by (job) (${METRICS.cacheUp}${matchers(eq("job", JOBS.service))}) == 0\nor\nmax by (job) (redis_up${matchers(eq("job", JOBS.redis))}) == 0`,
+      // failing to reach Redis. `by (job)` tells them apart in the alert. `min` over the
+      // replicas: one replica that lost its connection serves every lookup from disk while the
+      // others hit (`max` would wait until every replica had lost it).
+      expr: `min by (job) (${METRICS.cacheUp}${matchers(eq("job", JOBS.service))}) == 0\nor\nmax by (job) (redis_up${matchers(eq("job", JOBS.redis))}) == 0`,
       for: f.cacheUnavailable,
       severity: "ticket",
       service,
       summary: "Resource cache (Redis) unavailable",
-      description: `{{ $labels.job }} reports Redis unreachable (up gauge = {{ $value }}) for more than ${f.cacheUnavailable}; every lookup is a miss served from disk.`,
+      description: `{{ $labels.job }} reports Redis unreachable (up gauge = {{ $value }}) for more than ${f.cacheUnavailable}; every lookup of an affected replica is a miss served from disk.`,
     },
     {
       alert: "ResourceCacheWritesFailing",
@@ -93,13 +99,53 @@ export function thresholdAlertRules(
     },
     {
       alert: "ResourceServiceDown",
-      // absent(): the target vanished from discovery, which `up == 0` alone cannot see.
-      expr: `${serviceUp} == 0\nor\nabsent(${serviceUp})`,
+      // Pages only when users get nothing, whatever the number of replicas: no replica answers
+      // Prometheus (file_sd keeps a dead replica listed with up == 0), or none is left in
+      // discovery at all (dns_sd drops a stopped replica's address: absent(), 0 replicas), or
+      // HAProxy has no replica in rotation (they answer scrapes but fail /readyz: every
+      // request gets a 503), or HAProxy itself does not answer (nobody reaches the replicas).
+      // One replica of several down is ResourceServiceReplicaDown's ticket.
+      expr: [
+        `sum by (job) (${serviceUp}) == 0`,
+        `absent(${serviceUp}) * 0`,
+        `${activeReplicas} == 0`,
+        `${balancerUp} == 0`,
+      ].join("\nor\n"),
       for: f.serviceDown,
       severity: "page",
       service,
       summary: "Resource service down",
-      description: `Prometheus has had no successful scrape of the ${JOBS.service} job{{ with $labels.instance }} at {{ . }}{{ end }} for more than ${f.serviceDown} (up = {{ $value }}; 1 means no target exists at all).`,
+      description:
+        `{{ if $labels.proxy }}HAProxy {{ $labels.instance }} has had {{ $value }} replicas in rotation in its {{ $labels.proxy }} backend for more than ${f.serviceDown}: every request gets a 503.` +
+        `{{ else if eq $labels.job "${JOBS.balancer}" }}Prometheus cannot scrape HAProxy at {{ $labels.instance }} (up = {{ $value }}) for more than ${f.serviceDown}: the balancer in front of the replicas is down, nobody reaches them.` +
+        `{{ else }}No replica of the ${JOBS.service} job has answered Prometheus for more than ${f.serviceDown} ({{ $value }} answer; also when none is left in service discovery): users get errors.{{ end }}`,
+    },
+    {
+      alert: "ResourceServiceReplicaDown",
+      // One replica (of N) does not answer, in both discovery modes: listed with up == 0
+      // (file_sd, and dns_sd until its next refresh), or gone from discovery although it
+      // answered within the window (dns_sd), as long as fewer replicas answer now than did
+      // within the window: a deploy that replaces every replica by one at a new address does
+      // not count. The trade-off: dns_sd cannot tell a crash from a scale-in, so a deliberate
+      // scale-in is ticketed for up to the window, and a replica that stays gone resolves
+      // after it. The value is the replicas still answering; none means ResourceServiceDown's
+      // page instead, so this ticket never fires beside it.
+      expr: [
+        "(",
+        `  ${serviceUp} == 0`,
+        "or",
+        `  (max_over_time(${serviceUp}[${params.replicaGoneWindow}]) unless on (instance) ${serviceUp})`,
+        "  and on (job)",
+        `  (sum by (job) (${serviceUp}) < max_over_time(${rec.replicasUp}${serviceJob}[${params.replicaGoneWindow}]))`,
+        ")",
+        "* 0 + on (job) group_left ()",
+        `(sum by (job) (${serviceUp}) > 0)`,
+      ].join("\n"),
+      for: f.replicaDown,
+      severity: "ticket",
+      service,
+      summary: "A replica of the resource service is down",
+      description: `Replica {{ $labels.instance }} of the ${JOBS.service} job has not answered Prometheus for more than ${f.replicaDown} (its scrapes fail, or it left service discovery within the last ${params.replicaGoneWindow}); {{ $value }} replicas still answer, so users are served with less headroom.`,
     },
     {
       alert: "ScrapeTargetDown",
@@ -123,6 +169,19 @@ export function thresholdAlertRules(
       service: SERVICES.redis,
       summary: "Redis is evicting cache keys",
       description: `Redis evicts {{ $value | humanize }} keys/s (average over ${w}) for more than ${f.redisEvicting}: the cache is at maxmemory and drops entries before their TTL.`,
+    },
+    {
+      alert: "RedisNodeDown",
+      // Sentinel topology only: HAProxy's redis-nodes backend PINGs every node whatever its
+      // role (the redis exporter sees only the master, through HAProxy). Not UP rather than
+      // DOWN: in compose a stopped node's name stops resolving and HAProxy puts it in MAINT.
+      // `without (state)` keeps the alert's labels the same while it moves from one to the other.
+      expr: `max without (state) (haproxy_server_status${matchers(eq("job", JOBS.balancer), eq("proxy", HAPROXY_BACKENDS.redisNodes), eq("state", "UP"))}) == 0`,
+      for: f.redisNodeDown,
+      severity: "ticket",
+      service: SERVICES.redis,
+      summary: "A Redis node of the Sentinel topology is down",
+      description: `Redis node {{ $labels.server }} has not answered HAProxy's PING check (or its name does not resolve) for more than ${f.redisNodeDown} (UP = {{ $value }}): Sentinel has one node fewer to fail over to; if it was the master, a replica is promoted and HAProxy's ${HAPROXY_BACKENDS.redisMaster} backend follows it.`,
     },
   ];
 

@@ -40,6 +40,8 @@ export interface RecordingNames {
   errorRatio: string;
   redisHitRatio: string;
   redisEvictionRate: string;
+  /** Replicas of the service that answer Prometheus' scrapes, by job. */
+  replicasUp: string;
 }
 
 export interface RecordingRuleSet {
@@ -80,6 +82,7 @@ export function recordingRules(params: RuleParams): RecordingRuleSet {
     errorRatio: recordName([], "http_request_5xx_per_requests", ops("ratio")),
     redisHitRatio: recordName([], "redis_keyspace_hits", ops("ratio")),
     redisEvictionRate: recordName([], "redis_evicted_keys", `rate${w}`),
+    replicasUp: recordName(["job"], "up", "sum"),
   };
 
   const latencyRules: RecordingRule[] = [];
@@ -154,12 +157,23 @@ export function recordingRules(params: RuleParams): RecordingRuleSet {
     },
   ];
 
+  const replicaRules: RecordingRule[] = [
+    {
+      record: names.replicasUp,
+      // Recorded so the replica alert can ask how many answered at any time of its window
+      // (max_over_time of this series) without a subquery.
+      expr: sumBy(["job"], `up${SERVICE}`),
+      help: "Replicas of the service that answer Prometheus' scrapes (each replica is one target of the job).",
+    },
+  ];
+
   return {
     names,
     groups: [
       { name: "mcp-resource-loading.latency.rules", rules: latencyRules },
       { name: "mcp-resource-loading.cache.rules", rules: cacheRules },
       { name: "mcp-resource-loading.http.rules", rules: httpRules },
+      { name: "mcp-resource-service.replicas.rules", rules: replicaRules },
       { name: "redis.rules", rules: redisRules },
     ],
   };
