@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { JOBS, SCRAPE_INTERVAL } from "../../lib/contract/stack.js";
+import { HAPROXY_BACKENDS, JOBS, SCRAPE_INTERVAL } from "../../lib/contract/stack.js";
 import { findBinary } from "../../lib/harness/binaries.js";
 import { REPO_ROOT } from "../../lib/repo.js";
 import { run } from "../../test/support/exec.js";
@@ -14,6 +14,7 @@ import {
   JAEGER_DATASOURCE,
   PROMETHEUS_COMPOSE_URL,
 } from "../src/grafana/datasources.js";
+import { HAPROXY_METRICS } from "../src/haproxy-metrics.js";
 import { OUTPUT_PATHS } from "../src/outputs.js";
 import { TARGETS } from "../src/performance-targets.js";
 import { DEFAULT_PARAMS } from "../src/rule-params.js";
@@ -128,6 +129,31 @@ describe("Resource loading dashboard", () => {
     expect(
       panels.some((p) => p.type === "state-timeline" && queries([p]).some((q) => q.includes("ALERTS"))),
     ).toBe(true);
+  });
+});
+
+describe("Resource loading dashboard's Replicas row", () => {
+  it("shows each replica on its own and HAProxy's view of the service backend", async () => {
+    const panels = allPanels(await loadDashboard(OUTPUT_PATHS.resourceDashboard));
+    const rowIndex = panels.findIndex((p) => p.type === "row" && p.title === "Replicas");
+    expect(rowIndex).toBeGreaterThan(0);
+    const next = panels.findIndex((p, i) => i > rowIndex && p.type === "row");
+    const row = panels.slice(rowIndex + 1, next < 0 ? undefined : next);
+    const exprs = queries(row);
+    // Per replica: aggregated by instance, quantiles from that instance's own buckets.
+    expect(exprs).toContain(`up{job="${JOBS.service}"}`);
+    expect(exprs.some((q) => /sum by \(instance\) \(rate\(http_request_duration_seconds_count/.test(q))).toBe(
+      true,
+    );
+    expect(exprs.some((q) => /histogram_quantile\(0\.95, sum by \(instance, le\)/.test(q))).toBe(true);
+    // HAProxy: only series of the service backend, by the contract's job and backend names.
+    const haproxy = exprs.filter((q) => q.includes("haproxy_"));
+    expect(haproxy.length).toBeGreaterThanOrEqual(5);
+    for (const q of haproxy)
+      expect(q).toContain(`{job="${JOBS.balancer}", proxy="${HAPROXY_BACKENDS.service}"}`);
+    for (const metric of Object.values(HAPROXY_METRICS).filter((m) => m !== HAPROXY_METRICS.serverStatus)) {
+      expect(haproxy.join("\n"), metric).toContain(metric);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { METRICS } from "../../../lib/contract/metrics.js";
-import { JOBS } from "../../../lib/contract/stack.js";
+import { HAPROXY_BACKENDS, JOBS } from "../../../lib/contract/stack.js";
+import { HAPROXY_METRICS } from "../haproxy-metrics.js";
 import { TARGETS } from "../performance-targets.js";
 import { eq, matchers } from "../promql.js";
 import type { RuleParams } from "../rule-params.js";
@@ -14,6 +15,8 @@ const SERVICE = matchers(eq("job", JOBS.service));
 const REDIS = matchers(eq("job", JOBS.redis));
 const PROMETHEUS = matchers(eq("job", JOBS.prometheus));
 const ALERTMANAGER = matchers(eq("job", JOBS.alertmanager));
+/** HAProxy's backend in front of the replicas. */
+const SERVICE_BACKEND = matchers(eq("job", JOBS.balancer), eq("proxy", HAPROXY_BACKENDS.service));
 /** Firing alerts that mean something is wrong: the Watchdog fires by design. */
 const FIRING_BUT_WATCHDOG = matchers(
   eq("alertstate", "firing"),
@@ -432,12 +435,97 @@ export function resourceLoadingDashboard(rules: RuleSet, params: RuleParams): Da
     }),
   ];
 
+  // Per replica (`instance`) and as HAProxy routes to them. Every HAProxy series here exists on
+  // 2.6 and 3.x (haproxy-metrics.ts). Empty where no HAProxy is scraped (the Helm chart).
+  const replicas = [
+    stat({
+      title: "Replicas answering",
+      description:
+        "Replicas whose /metrics Prometheus scraped successfully (each replica is one target of the job).",
+      queries: [{ expr: `${n.replicasUp}${SERVICE}` }],
+    }),
+    stat({
+      title: "Replicas in HAProxy rotation",
+      description:
+        "Servers HAProxy counts UP in the service backend: they pass /readyz. Fewer than the replicas answering: some are starting, draining or not ready.",
+      queries: [{ expr: `${HAPROXY_METRICS.activeServers}${SERVICE_BACKEND}` }],
+      thresholds: [
+        { value: null, color: "red" },
+        { value: 1, color: "green" },
+      ],
+    }),
+    stateTimeline({
+      title: "Replica up (Prometheus' scrapes)",
+      description:
+        "up per replica. With dns_sd (compose) a stopped replica leaves discovery and its row ends; with file_sd (native twin) it shows down.",
+      queries: [{ expr: `up${SERVICE}`, legend: "{{instance}}" }],
+      states: { 0: { text: "down", color: "red" }, 1: { text: "up", color: "green" } },
+      width: 16,
+      height: 4,
+    }),
+    timeseries({
+      title: "Requests per replica",
+      description:
+        "HTTP requests each replica answered: HAProxy's round robin keeps them even while all are ready.",
+      queries: [
+        {
+          expr: `sum by (instance) (rate(${METRICS.httpDuration}_count${SERVICE}[${RATE}]))`,
+          legend: "{{instance}}",
+        },
+      ],
+      unit: "reqps",
+    }),
+    timeseries({
+      title: "p95 latency per replica",
+      description:
+        "p95 of resource loading per replica, from its own buckets: one slow replica shows here before the overall p95 moves.",
+      queries: [
+        {
+          expr: `histogram_quantile(0.95, sum by (instance, le) (rate(${METRICS.loadingLatency}_bucket${SERVICE}[${RATE}])))`,
+          legend: "{{instance}}",
+        },
+      ],
+      unit: "s",
+      thresholds: LATENCY_THRESHOLDS,
+    }),
+    timeseries({
+      title: "HAProxy: requests and responses (service backend)",
+      description:
+        "What users got through the balancer, by response class; 5xx here without 5xx on a replica are HAProxy's own (no replica in rotation, timeouts).",
+      queries: [
+        {
+          expr: `sum(rate(${HAPROXY_METRICS.backendRequests}${SERVICE_BACKEND}[${RATE}]))`,
+          legend: "requests",
+        },
+        {
+          expr: `sum by (code) (rate(${HAPROXY_METRICS.backendResponses}${SERVICE_BACKEND}[${RATE}]))`,
+          legend: "{{code}}",
+        },
+      ],
+      unit: "reqps",
+    }),
+    timeseries({
+      title: "HAProxy: queue, retries and redispatches (service backend)",
+      description:
+        "Requests waiting for a replica, connection retries, and requests sent to another replica after one failed (a replica dying mid-flight).",
+      queries: [
+        { expr: `sum(${HAPROXY_METRICS.currentQueue}${SERVICE_BACKEND})`, legend: "queued" },
+        { expr: `sum(rate(${HAPROXY_METRICS.retries}${SERVICE_BACKEND}[${RATE}]))`, legend: "retries/s" },
+        {
+          expr: `sum(rate(${HAPROXY_METRICS.redispatches}${SERVICE_BACKEND}[${RATE}]))`,
+          legend: "redispatches/s",
+        },
+      ],
+      thresholds: ZERO_TOLERANCE,
+    }),
+  ];
+
   return assembleDashboard({
     runbookBaseUrl: rules.runbookBaseUrl,
     uid: "mcp-resource-loading",
     title: "Resource loading",
     description:
-      "MCP resource loading performance (docs/runbook.md): latency targets, cache, errors, SLOs, Redis, Node runtime, and the monitoring itself.",
+      "MCP resource loading performance (docs/runbook.md): latency targets, cache, errors, SLOs, Redis, Node runtime, the monitoring itself, and the replicas behind HAProxy.",
     tags: ["sdlc-resource-stack", "mcp", "runbook"],
     rows: [
       { title: "Overview", panels: overview },
@@ -448,6 +536,8 @@ export function resourceLoadingDashboard(rules: RuleSet, params: RuleParams): Da
       { title: "Redis", panels: redis },
       { title: "Node.js runtime", panels: runtime },
       { title: "Self-monitoring", panels: selfMonitoring },
+      // Last, so the ids (viewPanel=N links) of the rows above stay what they were.
+      { title: "Replicas", panels: replicas },
     ],
   });
 }

@@ -1,6 +1,7 @@
 import { LOADING_BUCKETS, METRICS } from "../../../lib/contract/metrics.js";
 import { RESOURCE_TYPES } from "../../../lib/contract/resource-kinds.js";
 import { HAPROXY_METRICS_PORT, JOBS } from "../../../lib/contract/stack.js";
+import { HAPROXY_METRICS, HAPROXY_SERVER_STATES, type HaproxyServerState } from "../haproxy-metrics.js";
 
 /**
  * One promtool input series that moves linearly: `start` at minute 0, then `step` more each
@@ -146,18 +147,15 @@ export function appearing(spec: SeriesSpec, missing: number, total: number): Ser
 }
 
 /** HAProxy's per-state gauge of one server (one series per state, 1 for the current one). */
-export const HAPROXY_SERVER_STATES = ["DOWN", "UP", "MAINT", "DRAIN", "NOLB"] as const;
-export type HaproxyServerState = (typeof HAPROXY_SERVER_STATES)[number];
-
 export function haproxyServerStatus(proxy: string, server: string, state: HaproxyServerState): SeriesSpec[] {
   return HAPROXY_SERVER_STATES.map((s) =>
-    gauge("haproxy_server_status", { ...HAPROXY_TARGET, proxy, server, state: s }, s === state ? 1 : 0),
+    gauge(HAPROXY_METRICS.serverStatus, { ...HAPROXY_TARGET, proxy, server, state: s }, s === state ? 1 : 0),
   );
 }
 
 /** Servers of a backend HAProxy counts as UP and routable (same meaning on 2.6 and 3.x). */
 export function haproxyActiveServers(proxy: string, value: number): SeriesSpec {
-  return gauge("haproxy_backend_active_servers", { ...HAPROXY_TARGET, proxy }, value);
+  return gauge(HAPROXY_METRICS.activeServers, { ...HAPROXY_TARGET, proxy }, value);
 }
 
 export function redisUp(value: 0 | 1): SeriesSpec {

@@ -1,5 +1,6 @@
 import { METRICS } from "../../../lib/contract/metrics.js";
 import { HAPROXY_BACKENDS, JOBS, SERVICES } from "../../../lib/contract/stack.js";
+import { HAPROXY_METRICS } from "../haproxy-metrics.js";
 import { TARGETS } from "../performance-targets.js";
 import { eq, matchers, num } from "../promql.js";
 import type { RuleParams } from "../rule-params.js";
@@ -26,7 +27,7 @@ export function thresholdAlertRules(
   const balancerUp = `up${matchers(eq("job", JOBS.balancer))}`;
   // HAProxy's count of UP, routable servers in a backend: `act` of its stats, the same meaning
   // on 2.6 and 3.x (server-template slots without a DNS record are in MAINT and not counted).
-  const activeReplicas = `haproxy_backend_active_servers${matchers(eq("job", JOBS.balancer), eq("proxy", HAPROXY_BACKENDS.service))}`;
+  const activeReplicas = `${HAPROXY_METRICS.activeServers}${matchers(eq("job", JOBS.balancer), eq("proxy", HAPROXY_BACKENDS.service))}`;
 
   const latency: AlertRuleDefinition[] = [
     {
@@ -176,7 +177,7 @@ export function thresholdAlertRules(
       // role (the redis exporter sees only the master, through HAProxy). Not UP rather than
       // DOWN: in compose a stopped node's name stops resolving and HAProxy puts it in MAINT.
       // `without (state)` keeps the alert's labels the same while it moves from one to the other.
-      expr: `max without (state) (haproxy_server_status${matchers(eq("job", JOBS.balancer), eq("proxy", HAPROXY_BACKENDS.redisNodes), eq("state", "UP"))}) == 0`,
+      expr: `max without (state) (${HAPROXY_METRICS.serverStatus}${matchers(eq("job", JOBS.balancer), eq("proxy", HAPROXY_BACKENDS.redisNodes), eq("state", "UP"))}) == 0`,
       for: f.redisNodeDown,
       severity: "ticket",
       service: SERVICES.redis,
