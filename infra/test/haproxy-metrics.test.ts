@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { HAPROXY_BACKENDS, HAPROXY_METRICS_PORT, JOBS } from "../../lib/contract/stack.js";
+import { HAPROXY_BACKENDS, HAPROXY_METRICS_PORT, JOBS, SCRAPE_INTERVAL } from "../../lib/contract/stack.js";
 import { findBinary } from "../../lib/harness/binaries.js";
 import { type Daemon, httpOk, startDaemon } from "../../lib/harness/daemon.js";
 import { getFreePort } from "../../lib/harness/ports.js";
@@ -127,7 +127,7 @@ describe("HAProxy's exporter, running the project's configs", () => {
   it("feeds the alerts and every HAProxy panel query in promtool", async () => {
     const input = samples(metrics, Object.values(HAPROXY_METRICS)).map((s) => ({
       series: s.series,
-      values: `${s.value}+0x10`,
+      values: `${s.value}+0x40`,
     }));
     const alert = (name: string) => {
       const found = allAlerts(rules).find((a) => a.alert === name);
@@ -151,10 +151,12 @@ describe("HAProxy's exporter, running the project's configs", () => {
         tests: [
           {
             name: "HAProxy 2.6's own series",
-            interval: "1m",
+            // Scraped as often as the stack does: Prometheus 3's left-open ranges hold no two
+            // samples of a 1m series in a 1m window (the panels' $__rate_interval here).
+            interval: SCRAPE_INTERVAL,
             input_series: [
               ...input,
-              { series: `up{job="${JOBS.service}", instance="10.89.0.11:8000"}`, values: "1+0x10" },
+              { series: `up{job="${JOBS.service}", instance="10.89.0.11:8000"}`, values: "1+0x40" },
             ],
             promql_expr_test: [
               // One replica in rotation: the service is not down for HAProxy's part.
