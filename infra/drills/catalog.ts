@@ -4,7 +4,9 @@ import { coldStart } from "./drills/cold-start.js";
 import { errors } from "./drills/errors.js";
 import { evictions } from "./drills/evictions.js";
 import { redisDown } from "./drills/redis-down.js";
+import { redisFailover } from "./drills/redis-failover.js";
 import { redisFrozen } from "./drills/redis-frozen.js";
+import { replicaDown } from "./drills/replica-down.js";
 import { serviceDown } from "./drills/service-down.js";
 import { slowDisk } from "./drills/slow-disk.js";
 import { targetDown } from "./drills/target-down.js";
@@ -19,6 +21,8 @@ export const DRILLS: Readonly<Record<DrillName, () => Drill>> = {
   "service-down": serviceDown,
   "cold-start": coldStart,
   "target-down": targetDown,
+  "replica-down": replicaDown,
+  "redis-failover": redisFailover,
 };
 
 /** Alert -> the drills that prove it fires (delivered, or firing and inhibited as designed). */

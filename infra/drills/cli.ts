@@ -8,6 +8,8 @@
  *     --base-url http://127.0.0.1:8000 [--prometheus-url ...:9090] [--alertmanager-url ...:9093]
  *     [--webhook-url ...:5001] [--faults-token T (or FAULTS_TOKEN)] [--redis-url redis://...]
  *     [--compose-dir DIR]   (its Prometheus runs the production rules: drills take minutes)
+ *     [--redis-topology single|sentinel]  (sentinel: started with docker-compose.sentinel.yml)
+ *   Without URLs, drills that need the Sentinel topology (redis-failover) get a second stack.
  *   --rate N        background load, requests/s (default 40)
  *   --report-dir D  Markdown reports (default perf-results/drills)
  *
@@ -15,11 +17,15 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { REDIS_TOPOLOGIES, type RedisTopology } from "../../lib/contract/stack.js";
 import { REPO_ROOT } from "../../lib/repo.js";
 import { DRILL_NAMES, type DrillName, isDrillName } from "./drill.js";
 import { type DrillStack, externalDrillStack } from "./drill-stack.js";
 import { timelineText, writeReports } from "./report.js";
 import { runSession } from "./session.js";
+
+const isRedisTopology = (value: string): value is RedisTopology =>
+  (REDIS_TOPOLOGIES as readonly string[]).includes(value);
 
 function usage(message: string): never {
   process.stderr.write(`${message}\nusage: npm run drill -- <${DRILL_NAMES.join("|")}|all>... [options]\n`);
@@ -36,6 +42,7 @@ const { values, positionals } = parseArgs({
     "faults-token": { type: "string" },
     "redis-url": { type: "string" },
     "compose-dir": { type: "string" },
+    "redis-topology": { type: "string", default: "single" },
     provider: { type: "string", default: "native" },
     rate: { type: "string", default: "40" },
     "report-dir": { type: "string", default: path.join(REPO_ROOT, "perf-results/drills") },
@@ -50,6 +57,9 @@ for (const arg of positionals.length ? positionals : ["all"]) {
 }
 const provider = values.provider;
 if (provider !== "native" && provider !== "containers") usage(`--provider ${provider}: native or containers`);
+const redisTopology = values["redis-topology"];
+if (!isRedisTopology(redisTopology))
+  usage(`--redis-topology ${redisTopology}: ${REDIS_TOPOLOGIES.join(" or ")}`);
 const rate = Number(values.rate);
 if (!(rate > 0 && rate <= 500)) usage(`--rate ${values.rate}: between 1 and 500 requests/s`);
 
@@ -65,6 +75,7 @@ if (values["base-url"]) {
     faultsToken: values["faults-token"] ?? process.env.FAULTS_TOKEN,
     ...(values["redis-url"] ? { redisUrl: values["redis-url"] } : {}),
     ...(values["compose-dir"] ? { composeDir: values["compose-dir"] } : {}),
+    redisTopology,
   });
 }
 

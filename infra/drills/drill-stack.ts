@@ -10,6 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { type RedisTopology, SENTINEL_MASTER_NAME, SENTINEL_PORT } from "../../lib/contract/stack.js";
 import { type ComponentName, type ProviderName, startStack } from "../../lib/harness/stack/index.js";
 import { DEFAULT_PORTS } from "../../lib/harness/stack/types.js";
 import { REPO_ROOT } from "../../lib/repo.js";
@@ -28,10 +29,13 @@ import {
 } from "./time-scale.js";
 
 export interface TargetUrls {
+  /** The balancer: what users reach. */
   readonly service: string;
   readonly prometheus: string;
   readonly alertmanager: string;
   readonly alertWebhook: string;
+  /** Each replica's own address, where the drill can reach it (coherence checks). */
+  readonly serviceReplicas?: readonly string[];
 }
 
 export interface DrillStack {
@@ -44,6 +48,16 @@ export interface DrillStack {
   readonly notify: NotifyTimings;
   readonly redis: RedisControl;
   readonly faults: FaultsClient;
+  /** Service replicas behind the balancer. */
+  readonly replicas: number;
+  readonly redisTopology: RedisTopology;
+  /** One replica stopped (`kill`: SIGKILL, a crash) and started again; see Stack. */
+  stopReplica(index: number, options?: { kill?: boolean }): Promise<void>;
+  startReplica(index: number): Promise<void>;
+  /** Sentinel topology only: the current master and control of single Redis nodes. */
+  redisMaster(): Promise<{ name: string; url: string }>;
+  stopRedisNode(name: string, options?: { kill?: boolean }): Promise<void>;
+  startRedisNode(name: string): Promise<void>;
   stopComponent(name: ComponentName): Promise<void>;
   startComponent(name: ComponentName): Promise<void>;
   /** A hung component: its process stopped, its sockets open (SIGSTOP, `docker compose pause`). */
@@ -61,6 +75,18 @@ export interface DrillStack {
 export interface StartedDrillStackOptions {
   /** Where native component logs go (default: a temp dir, removed on close unless kept). */
   readonly logDir?: string;
+  readonly redisTopology?: RedisTopology;
+}
+
+/**
+ * Replicas of a drill stack: three, as CI's scaled stack, so every drill proves its alerts
+ * aggregate over instances and replica-down leaves two to carry the load.
+ */
+export const DRILL_REPLICAS = 3;
+
+/** A capability the stack lacks, as an error that says which. */
+function missing(what: string): never {
+  throw new Error(`this stack has no ${what} (the drill needs the Sentinel topology)`);
 }
 
 /**
@@ -93,6 +119,8 @@ export async function startDrillStack(
         alertmanagerTimings: { ...DRILL_ALERTMANAGER_TIMINGS },
         logDir: options.logDir ?? path.join(dir, "logs"),
         ephemeralData: true,
+        replicas: DRILL_REPLICAS,
+        redisTopology: options.redisTopology ?? "single",
       },
       provider,
     );
@@ -104,13 +132,23 @@ export async function startDrillStack(
         ? `compose project ${stack.projectName} (${stack.envFile})`
         : "native stack";
     return {
-      description: `${where}, Prometheus ${stack.urls.prometheus}, rules time-scaled`,
+      description: `${where}, ${stack.replicas} replicas, ${stack.redisTopology} Redis, Prometheus ${stack.urls.prometheus}, rules time-scaled`,
       provider: stack.provider,
       urls: stack.urls,
       params,
       notify: DRILL_NOTIFY_TIMINGS,
       redis,
-      faults: new FaultsClient(stack.urls.service, faultsToken),
+      faults: new FaultsClient(
+        stack.urls.serviceReplicas.length ? stack.urls.serviceReplicas : stack.urls.service,
+        faultsToken,
+      ),
+      replicas: stack.replicas,
+      redisTopology: stack.redisTopology,
+      stopReplica: (index, opts) => stack.stopReplica(index, opts),
+      startReplica: (index) => stack.startReplica(index),
+      redisMaster: () => stack.redisMaster?.() ?? missing("Redis master lookup"),
+      stopRedisNode: (name, opts) => stack.stopRedisNode?.(name, opts) ?? missing("Redis nodes"),
+      startRedisNode: (name) => stack.startRedisNode?.(name) ?? missing("Redis nodes"),
       stopComponent: (name) => stack.stopComponent(name),
       startComponent: (name) => stack.startComponent(name),
       freezeComponent: (name) => stack.freezeComponent(name),
@@ -147,6 +185,8 @@ export interface ExternalDrillStackOptions {
   readonly redisUrl?: string;
   /** Directory of docker-compose.yml (default: the repository root). */
   readonly composeDir?: string;
+  /** The running stack's Redis topology (with Sentinel: docker-compose.sentinel.yml too). */
+  readonly redisTopology?: RedisTopology;
 }
 
 /** docker-compose.yml names its services as the stack module names components, but one. */
@@ -156,9 +196,26 @@ const run = promisify(execFile);
 
 export async function externalDrillStack(options: ExternalDrillStackOptions): Promise<DrillStack> {
   const composeDir = options.composeDir ?? REPO_ROOT;
+  const redisTopology = options.redisTopology ?? "single";
+  const files =
+    redisTopology === "sentinel" ? ["-f", "docker-compose.yml", "-f", "docker-compose.sentinel.yml"] : [];
+  const composeOutput = async (...args: string[]) =>
+    (await run("docker", ["compose", ...files, ...args], { cwd: composeDir })).stdout;
   const compose = async (...args: string[]) => {
-    await run("docker", ["compose", ...args], { cwd: composeDir });
+    await composeOutput(...args);
   };
+  /** The replica containers, in compose's numbering (container-number 1 is index 0). */
+  const replicaContainers = async () =>
+    (await composeOutput("ps", "--all", "--format", "{{.Name}}", "mcp-resource-service"))
+      .split("\n")
+      .filter(Boolean)
+      .sort((a, b) => Number(/(\d+)$/.exec(a)?.[1]) - Number(/(\d+)$/.exec(b)?.[1]));
+  const replicaContainer = async (index: number) => {
+    const name = (await replicaContainers())[index];
+    if (!name) throw new Error(`the running stack has no replica ${index}`);
+    return name;
+  };
+  const replicas = (await replicaContainers()).length;
   const redis = options.redisUrl ? redisClientControl(options.redisUrl) : composeRedisControl(composeDir);
   return {
     description: `running stack at ${options.urls.service} (components via docker compose in ${composeDir})`,
@@ -167,8 +224,37 @@ export async function externalDrillStack(options: ExternalDrillStackOptions): Pr
     params: DEFAULT_PARAMS,
     notify: await productionNotifyTimings(),
     redis,
-    faults: new FaultsClient(options.urls.service, options.faultsToken),
+    faults: new FaultsClient(options.urls.serviceReplicas ?? options.urls.service, options.faultsToken),
     provider: "external",
+    replicas,
+    redisTopology,
+    async stopReplica(index, opts) {
+      await run("docker", [opts?.kill ? "kill" : "stop", await replicaContainer(index)]);
+    },
+    async startReplica(index) {
+      await run("docker", ["start", await replicaContainer(index)]);
+    },
+    async redisMaster() {
+      if (redisTopology !== "sentinel") missing("Redis master lookup");
+      const [host] = (
+        await composeOutput(
+          "exec",
+          "-T",
+          "redis-sentinel-1",
+          "redis-cli",
+          "-p",
+          String(SENTINEL_PORT),
+          "SENTINEL",
+          "get-master-addr-by-name",
+          SENTINEL_MASTER_NAME,
+        )
+      ).split("\n");
+      if (!host) throw new Error("Sentinel names no master");
+      // Nodes announce their compose names; the URL is the balancer's, which leads to it.
+      return { name: host.trim(), url: options.redisUrl ?? "redis://haproxy:6379" };
+    },
+    stopRedisNode: (name, opts) => compose(opts?.kill ? "kill" : "stop", name),
+    startRedisNode: (name) => compose("start", name),
     stopComponent: (name) => compose("stop", composeService(name)),
     freezeComponent: (name) => compose("pause", composeService(name)),
     thawComponent: (name) => compose("unpause", composeService(name)),

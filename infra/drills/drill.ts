@@ -1,4 +1,5 @@
 /** What a drill is: a fault, the alerts it must (and must not) cause, and what users see. */
+import type { RedisTopology } from "../../lib/contract/stack.js";
 import type { RecordingNames } from "../src/rules/recording.js";
 import type { DrillStack } from "./drill-stack.js";
 import type { BackgroundLoad } from "./load.js";
@@ -13,6 +14,8 @@ export const DRILL_NAMES = [
   "service-down",
   "cold-start",
   "target-down",
+  "replica-down",
+  "redis-failover",
 ] as const;
 export type DrillName = (typeof DRILL_NAMES)[number];
 
@@ -25,6 +28,8 @@ export const COMPOSE_DRILL_NAMES: readonly DrillName[] = [
   "redis-frozen",
   "service-down",
   "errors",
+  "replica-down",
+  "redis-failover",
 ];
 
 export function isDrillName(value: string): value is DrillName {
@@ -64,6 +69,8 @@ export interface DrillContext {
 
 export interface Drill {
   readonly name: DrillName;
+  /** The Redis topology the drill needs (default: single); drills are grouped by it. */
+  readonly redisTopology?: RedisTopology;
   /** One line: the fault and what it proves. */
   readonly summary: string;
   /** Runbook sections (headings of docs/runbook.md) the drill rehearses besides its alerts. */

@@ -19,6 +19,8 @@ export interface LoadSample {
   /** Epoch ms when the request was sent. */
   readonly at: number;
   readonly ms: number;
+  /** Path and query, as sent. */
+  readonly path: string;
   readonly resourceType: ResourceType;
   readonly endpoint: Endpoint;
   /** 0 when no response arrived (refused, reset, timed out). */
@@ -115,6 +117,7 @@ export class BackgroundLoad {
     this.recorded.push({
       at,
       ms: performance.now() - started,
+      path: planned.path,
       resourceType: planned.resourceType,
       endpoint: planned.endpoint,
       status,

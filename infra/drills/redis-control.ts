@@ -15,7 +15,29 @@ export interface RedisControl {
   configSet(parameter: string, value: string): Promise<void>;
   /** One INFO section as key -> value. */
   info(section: string): Promise<Record<string, string>>;
+  /** Any command; the reply as text (nil as ""). */
+  command(...args: string[]): Promise<string>;
   close(): Promise<void>;
+}
+
+/**
+ * One try of `command` that gives up after `ms`: through a balancer whose backend has no master
+ * yet a connection can hang instead of failing, and a drill measuring recovery must keep polling.
+ */
+export async function tryCommand(
+  control: RedisControl,
+  ms: number,
+  ...args: string[]
+): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([control.command(...args).catch(() => undefined), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function parseInfo(text: string): Record<string, string> {
@@ -60,6 +82,10 @@ export function redisClientControl(url: string): RedisControl {
     async info(section) {
       return parseInfo(await (await ready()).info(section));
     },
+    async command(...args) {
+      const reply = await (await ready()).sendCommand(args);
+      return reply === null || reply === undefined ? "" : String(reply);
+    },
     async close() {
       if (client.isOpen) await client.close().catch(() => client.destroy());
     },
@@ -87,6 +113,9 @@ export function composeRedisControl(cwd: string, service = "redis"): RedisContro
     },
     async info(section) {
       return parseInfo(await cli("INFO", section));
+    },
+    async command(...args) {
+      return (await cli(...args)).trim();
     },
     async close() {},
   };

@@ -2,6 +2,7 @@
  * Several drills in a row on one stack under one background load: the stack starts once
  * (the slow part), and each drill resets alerting state before its own baseline.
  */
+import type { RedisTopology } from "../../lib/contract/stack.js";
 import { waitFor } from "../../lib/harness/ports.js";
 import type { ProviderName } from "../../lib/harness/stack/index.js";
 import { DRILLS } from "./catalog.js";
@@ -16,6 +17,8 @@ export interface SessionOptions {
   readonly target?: DrillStack;
   /** Which stack to start when no target is given (default native). */
   readonly provider?: ProviderName;
+  /** The Redis topology of the stack to start (default single). */
+  readonly redisTopology?: RedisTopology;
   /** Background load, requests per second (default 40). */
   readonly rate?: number;
   /** Where the native stack's component logs go. */
@@ -36,8 +39,14 @@ export class DrillSession {
     let target = options.target;
     if (!target) {
       const provider = options.provider ?? "native";
-      log(`starting a ${provider} stack with faults enabled and time-scaled rules...`);
-      target = await startDrillStack(provider, options.logDir ? { logDir: options.logDir } : {});
+      const redisTopology = options.redisTopology ?? "single";
+      log(
+        `starting a ${provider} stack (${redisTopology} Redis) with faults enabled and time-scaled rules...`,
+      );
+      target = await startDrillStack(provider, {
+        redisTopology,
+        ...(options.logDir ? { logDir: options.logDir } : {}),
+      });
     }
     const session = new DrillSession(
       target,
@@ -56,7 +65,14 @@ export class DrillSession {
   }
 
   run(name: DrillName): Promise<DrillResult> {
-    return runDrill(DRILLS[name](), this.target, this.load, { log: this.log });
+    const drill = DRILLS[name]();
+    const needs = drillTopology(name);
+    if (needs !== this.target.redisTopology) {
+      throw new Error(
+        `${name} needs the ${needs} Redis topology; this stack runs ${this.target.redisTopology}`,
+      );
+    }
+    return runDrill(drill, this.target, this.load, { log: this.log });
   }
 
   async close(): Promise<void> {
@@ -82,21 +98,49 @@ export class DrillSession {
   }
 }
 
-/** Opens a session, runs `drills` in order, closes it. */
+/** The Redis topology a drill runs on. */
+export function drillTopology(name: DrillName): RedisTopology {
+  return DRILLS[name]().redisTopology ?? "single";
+}
+
+/** Drills grouped by the topology they need, each group in the given order, single first. */
+export function byTopology(drills: readonly DrillName[]): Array<[RedisTopology, DrillName[]]> {
+  const groups = new Map<RedisTopology, DrillName[]>();
+  for (const topology of ["single", "sentinel"] as const) groups.set(topology, []);
+  for (const name of drills) groups.get(drillTopology(name))?.push(name);
+  return [...groups].filter(([, names]) => names.length > 0);
+}
+
+/**
+ * Runs `drills` in order, one session (one stack) per Redis topology they need. A running
+ * target has one topology: drills needing another are refused before anything starts.
+ */
 export async function runSession(
   drills: readonly DrillName[],
   options: SessionOptions & { onResult?: (result: DrillResult) => void } = {},
 ): Promise<DrillResult[]> {
-  const session = await DrillSession.open(options);
-  const results: DrillResult[] = [];
-  try {
-    for (const name of drills) {
-      const result = await session.run(name);
-      results.push(result);
-      options.onResult?.(result);
+  const groups = byTopology(drills);
+  const target = options.target;
+  if (target) {
+    const foreign = groups.filter(([topology]) => topology !== target.redisTopology).flatMap(([, n]) => n);
+    if (foreign.length) {
+      throw new Error(
+        `${foreign.join(", ")} need a ${target.redisTopology === "single" ? "sentinel" : "single"} Redis topology; the running stack has ${target.redisTopology} (--redis-topology)`,
+      );
     }
-  } finally {
-    await session.close();
+  }
+  const results: DrillResult[] = [];
+  for (const [redisTopology, names] of groups) {
+    const session = await DrillSession.open({ ...options, redisTopology });
+    try {
+      for (const name of names) {
+        const result = await session.run(name);
+        results.push(result);
+        options.onResult?.(result);
+      }
+    } finally {
+      await session.close();
+    }
   }
   return results;
 }

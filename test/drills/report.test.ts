@@ -98,6 +98,7 @@ describe("traffic summaries", () => {
   const sample = (ms: number, extra: Partial<LoadSample> = {}): LoadSample => ({
     at: T0,
     ms,
+    path: "/mcp/resources/sdlc/core",
     resourceType: "sdlc",
     endpoint: "sdlc_core",
     status: 200,

@@ -8,6 +8,7 @@ import type { Drill } from "../drill.js";
 import { phaseStats } from "../load-stats.js";
 import { ms, pct } from "../report-format.js";
 import { checkNoFailures, latencyAlertsAllowed } from "./expectations.js";
+import { everyReplicaCacheUp } from "./replicas.js";
 
 export function redisDown(): Drill {
   return {
@@ -50,9 +51,9 @@ export function redisDown(): Drill {
     },
 
     async recovered(ctx) {
-      const up = await ctx.query('max(mcp_resource_cache_up{job="mcp-resource-service"})');
       const hit = await ctx.query(ctx.rules.hitRatio.overall);
-      if (up === 1 && hit !== undefined && hit >= 0.8) return `cache up, hit ratio ${pct(hit)}`;
+      if ((await everyReplicaCacheUp(ctx)) && hit !== undefined && hit >= 0.8)
+        return `cache up on every replica, hit ratio ${pct(hit)}`;
       return undefined;
     },
 

@@ -10,6 +10,7 @@ import type { Drill } from "../drill.js";
 import { phaseStats } from "../load-stats.js";
 import { ms, pct } from "../report-format.js";
 import { checkNoFailures, latencyAlertsAllowed } from "./expectations.js";
+import { everyReplicaCacheUp } from "./replicas.js";
 
 /** A lookup may wait this long on a hung Redis (the default CACHE_TIMEOUT_MS is 50 ms). */
 const LOOKUP_BOUND_SECONDS = 0.1;
@@ -71,9 +72,9 @@ export function redisFrozen(): Drill {
     },
 
     async recovered(ctx) {
-      const up = await ctx.query('max(mcp_resource_cache_up{job="mcp-resource-service"})');
       const hit = await ctx.query(ctx.rules.hitRatio.overall);
-      if (up === 1 && hit !== undefined && hit >= 0.8) return `cache up, hit ratio ${pct(hit)}`;
+      if ((await everyReplicaCacheUp(ctx)) && hit !== undefined && hit >= 0.8)
+        return `cache up on every replica, hit ratio ${pct(hit)}`;
       return undefined;
     },
 

@@ -1,11 +1,13 @@
 /**
- * The service stops. ResourceServiceDown pages; everything else about the service is noise
+ * The service stops: every replica. ResourceServiceDown pages; everything else about the service is noise
  * until it is back, so Alertmanager inhibits it (nothing but the page may be delivered).
  * Started again: the page resolves and requests succeed.
  */
+import { JOBS } from "../../../lib/contract/stack.js";
 import type { Drill } from "../drill.js";
 import { failureReasons, phaseStats } from "../load-stats.js";
 import { checkNoFailures } from "./expectations.js";
+import { balancerActiveReplicas } from "./replicas.js";
 
 export function serviceDown(): Drill {
   return {
@@ -42,8 +44,12 @@ export function serviceDown(): Drill {
         signal: AbortSignal.timeout(1_000),
       });
       await response.arrayBuffer();
-      const up = await ctx.query('up{job="mcp-resource-service"}');
-      return response.ok && up === 1 ? "ready, and scraped again" : undefined;
+      const up = await ctx.query(`count(up{job="${JOBS.service}"} == 1)`);
+      const active = await balancerActiveReplicas(ctx);
+      const all = ctx.target.replicas;
+      return response.ok && up === all && active === all
+        ? `ready, all ${all} replicas scraped and in rotation again`
+        : undefined;
     },
 
     async afterRecovery(ctx) {
