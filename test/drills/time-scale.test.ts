@@ -72,7 +72,7 @@ describe("the drills' time-scaled rules", () => {
     const prodAlerts = allAlerts(production);
     const fastAlerts = allAlerts(drill);
     expect(fastAlerts.map((a) => a.alert)).toEqual(prodAlerts.map((a) => a.alert));
-    expect(fastAlerts).toHaveLength(23);
+    expect(fastAlerts).toHaveLength(25);
     expect(drill.alerting.map((g) => g.name)).toEqual(production.alerting.map((g) => g.name));
     prodAlerts.forEach((p, i) => {
       const f = fastAlerts[i];
