@@ -109,6 +109,23 @@ describe("prometheus.yml for replicas", () => {
   });
 });
 
+describe("rewritePrometheusConfig for compose (keepTargets)", () => {
+  it("keeps every job as committed, DNS discovery included, and changes only intervals and rules", async () => {
+    const original = parse(await readFile(CONFIG_PATHS.prometheus, "utf8"));
+    const out = rewritePrometheusConfig(original, {
+      keepTargets: true,
+      scrapeTargets: {},
+      alertmanagers: ["alertmanager:9093"],
+      ruleFiles: ["rules/*.yml"],
+      configDir: "/etc/prometheus",
+      scrapeInterval: "1s",
+    });
+    expect(out.scrape_configs).toEqual(original.scrape_configs);
+    expect(out.rule_files).toEqual(["/etc/prometheus/rules/*.yml"]);
+    expect((out.global as { scrape_interval: string }).scrape_interval).toBe("1s");
+  });
+});
+
 describe("rewriteSentinelConfig", () => {
   it("monitors the master on loopback, keeps the quorum and timings, binds loopback", async () => {
     const out = rewriteSentinelConfig(await readFile(SENTINEL_CONFIG, "utf8"), {

@@ -32,6 +32,11 @@ export interface PrometheusRewrite {
    * as compose discovers replicas through DNS, so their targets may change without a reload.
    */
   readonly targetFiles?: Readonly<Record<string, string>>;
+  /**
+   * Compose (Prometheus inside the project's network): every job stays as committed, DNS
+   * discovery included, and `scrapeTargets` is ignored; only intervals, rules and alerting change.
+   */
+  readonly keepTargets?: boolean;
   /** "host:port" of Alertmanagers; none removes the alerting section. */
   readonly alertmanagers?: readonly string[];
   /** Rule file globs; relative ones resolve against `configDir` (as Prometheus would). */
@@ -57,6 +62,7 @@ export function rewritePrometheusConfig(config: unknown, rewrite: PrometheusRewr
   out.global = global;
 
   const jobs = asList(source.scrape_configs ?? [], "scrape_configs").map((j) => asMap(j, "scrape config"));
+  if (rewrite.keepTargets) return finish(out, source, rewrite);
   const known = new Set(jobs.map((j) => String(j.job_name)));
   const unknown = Object.keys(rewrite.scrapeTargets).filter((job) => !known.has(job));
   if (unknown.length) throw new Error(`no scrape config for job(s) ${unknown.join(", ")} in prometheus.yml`);
@@ -73,6 +79,11 @@ export function rewritePrometheusConfig(config: unknown, rewrite: PrometheusRewr
       return { ...kept, static_configs: [{ targets: [rewrite.scrapeTargets[job]].flat() }] };
     });
 
+  return finish(out, source, rewrite);
+}
+
+/** Rule files and alerting, the same whether targets were rewritten or kept. */
+function finish(out: YamlMap, source: YamlMap, rewrite: PrometheusRewrite): YamlMap {
   const ruleFiles = rewrite.ruleFiles ?? asList(source.rule_files ?? [], "rule_files").map(String);
   out.rule_files = ruleFiles.map((file) => path.resolve(rewrite.configDir, file));
 
