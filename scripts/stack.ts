@@ -2,7 +2,10 @@
  * `npm run stack` / `task stack`: the whole stack until Ctrl-C. With a Docker engine it is
  * `docker compose up --build`; without one, the native twin from local binaries on the
  * contract's ports (override with STACK_SERVICE_PORT, STACK_REDIS_PORT, STACK_PROMETHEUS_PORT,
- * STACK_ALERTMANAGER_PORT, STACK_REDIS_EXPORTER_PORT, STACK_ALERT_WEBHOOK_PORT; 0 = free).
+ * STACK_ALERTMANAGER_PORT, STACK_REDIS_EXPORTER_PORT, STACK_ALERT_WEBHOOK_PORT,
+ * STACK_HAPROXY_METRICS_PORT; 0 = free). SERVICE_REPLICAS (1-10, default 2) replicas run behind
+ * HAProxy on the service port; REDIS_TOPOLOGY=sentinel runs Redis as a master, two replicas and
+ * three sentinels behind HAProxy's Redis frontend.
  */
 import { spawn } from "node:child_process";
 import { defaultComposeEnvFile } from "../lib/harness/stack/containers.js";
@@ -27,12 +30,18 @@ export function portsFromEnv(env: NodeJS.ProcessEnv): Partial<StackPorts> {
 
 function describe(urls: StackUrls): string {
   const rows: Array<[string, string | undefined, string]> = [
-    ["service", urls.service, "resources, /metrics, /readyz"],
+    ["service", urls.service, "the balancer (HAProxy): resources, /readyz"],
+    ...urls.serviceReplicas.map((url, i): [string, string, string] => [
+      `  replica ${i}`,
+      url,
+      "one replica: its own /metrics, /readyz",
+    ]),
+    ["haproxy", urls.balancerMetrics, "the balancer's metrics (/stats on the same port)"],
     ["prometheus", urls.prometheus, "/alerts for alert states, /targets for scrape health"],
     ["alertmanager", urls.alertmanager, "active and silenced notifications"],
     ["alert webhook", urls.alertWebhook && `${urls.alertWebhook}/notifications`, "what Alertmanager sent"],
     ["redis exporter", urls.redisExporter && `${urls.redisExporter}/metrics`, "Redis metrics"],
-    ["redis", urls.redis, "the cache"],
+    ["redis", urls.redis, "the cache (Sentinel topology: HAProxy's frontend to the master)"],
     ["jaeger", urls.jaeger && `${urls.jaeger}/api/traces?service=mcp-resource-service`, "traces (query API)"],
     ["grafana", urls.grafana, "dashboards (compose only)"],
   ];
@@ -54,9 +63,12 @@ async function runCompose(): Promise<number> {
 }
 
 async function runNative(): Promise<number> {
+  // SERVICE_REPLICAS and REDIS_TOPOLOGY are read (and checked) by the stack itself.
   const stack = await startNativeStack({ ports: portsFromEnv(process.env) });
   process.stdout.write(
-    `\nnative stack is up (logs in .stack/logs); Ctrl-C stops it\n${describe(stack.urls)}\n` +
+    `\nnative stack is up: ${stack.replicas} service replica(s), Redis ${stack.redisTopology}` +
+      ` (logs in .stack/logs); Ctrl-C stops it\n${describe(stack.urls)}\n` +
+      (stack.sentinelUrls.length ? `  sentinels       ${stack.sentinelUrls.join(" ")}\n` : "") +
       "  Grafana is not obtainable as a native binary here; its dashboards run under compose.\n\n",
   );
   await new Promise<void>((resolve) => {

@@ -11,24 +11,26 @@
  *   await prom.stop();
  *
  * The `prometheus` job scrapes this instance itself unless given. Jobs of prometheus.yml not in
- * `scrapeTargets` are dropped (their compose hosts do not resolve here).
+ * `scrapeTargets` are dropped (their compose hosts do not resolve here). A job given a list of
+ * targets (the service replicas) is discovered from a file_sd file in the scratch directory,
+ * the loopback stand-in for compose's DNS discovery.
  */
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { JOBS, PROMETHEUS_FEATURE_FLAGS } from "../contract/stack.js";
 import { CONFIG_PATHS } from "../repo.js";
 import { findBinary } from "./binaries.js";
-import { rewritePrometheusConfig } from "./config-rewrite.js";
+import { fileSdTargets, rewritePrometheusConfig } from "./config-rewrite.js";
 import { httpOk, startDaemonIn } from "./daemon.js";
 import { getFreePort } from "./ports.js";
 
 export const PROMETHEUS_CONFIG = CONFIG_PATHS.prometheus;
 
 export interface PrometheusOptions {
-  /** job -> "127.0.0.1:port" */
-  readonly scrapeTargets: Readonly<Record<string, string>>;
+  /** job -> "127.0.0.1:port", or a list of them (discovered from a file_sd file) */
+  readonly scrapeTargets: Readonly<Record<string, string | readonly string[]>>;
   /** e.g. http://127.0.0.1:9093 */
   readonly alertmanagerUrl?: string;
   /** Rule files (absolute or relative to the config's directory); default: the config's own. */
@@ -64,8 +66,17 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const hasSelfJob = (original.scrape_configs ?? []).some(
     (j: { job_name?: string }) => j.job_name === JOBS.prometheus,
   );
+  const targetFiles: Record<string, string> = {};
+  for (const [job, targets] of Object.entries(options.scrapeTargets)) {
+    if (typeof targets === "string") continue;
+    await mkdir(path.join(dir, "targets"), { recursive: true });
+    const file = path.join(dir, "targets", `${job}.json`);
+    await writeFile(file, fileSdTargets(targets as readonly string[]));
+    targetFiles[job] = file;
+  }
   const config = rewritePrometheusConfig(original, {
     scrapeTargets: { ...(hasSelfJob ? { [JOBS.prometheus]: address } : {}), ...options.scrapeTargets },
+    targetFiles,
     alertmanagers: options.alertmanagerUrl ? [new URL(options.alertmanagerUrl).host] : [],
     ruleFiles: options.ruleFiles,
     configDir: path.dirname(configPath),

@@ -3,12 +3,14 @@
  * is given, with its working directory in a scratch directory. Bare (no persistence, nothing
  * else configured) for tests of the cache client, or with the project's infra/redis/redis.conf
  * (the native stack, benchmarks, `task db:start`), whose settings the command line narrows to
- * loopback, this port and the scratch directory. The server can be stopped, killed and started
+ * loopback, this port and the scratch directory. The server runs from its own copy of that file
+ * in the scratch directory: Sentinel reconfigures nodes (REPLICAOF) and Redis then rewrites its
+ * config file (CONFIG REWRITE), which must neither fail nor edit the repository's. The server can be stopped, killed and started
  * again on the same port (outage tests), or left running detached (`task db:start`).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { createWriteStream, existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -85,8 +87,9 @@ const OUTPUT_LIMIT = 64 * 1024;
 export async function startRedis(options: RedisOptions = {}): Promise<RedisProcess> {
   const port = options.port || (await getFreePort());
   const dir = options.detachedIn ?? (await mkdtemp(path.join(tmpdir(), "redis-")));
+  const configFile = path.join(dir, `redis-${port}.conf`);
   const args = [
-    ...(options.projectConfig ? [CONFIG_PATHS.redis] : ["--save", "", "--appendonly", "no"]),
+    ...(options.projectConfig ? [configFile] : ["--save", "", "--appendonly", "no"]),
     // After the file: the command line wins.
     "--port",
     String(port),
@@ -114,6 +117,9 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisProce
   const start = async () => {
     // stop() removes the scratch directory; a restart gets a fresh one at the same path.
     await mkdir(dir, { recursive: true });
+    // A copy the server may rewrite; kept across kill and start, as a restarted server keeps
+    // its file (with what Sentinel wrote), fresh after stop(), which removes the directory.
+    if (options.projectConfig && !existsSync(configFile)) await copyFile(CONFIG_PATHS.redis, configFile);
     const running = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
     child = running;
     const collect = (chunk: Buffer) => {

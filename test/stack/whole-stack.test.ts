@@ -124,7 +124,9 @@ describe.each([
       "all targets up",
       async () => {
         const found = await activeTargets(stack.urls.prometheus);
-        return found.length === Object.keys(JOBS).length && found.every((t) => t.health === "up") && found;
+        // One target per job, but one per replica for the service (each its own `instance`).
+        const expected = Object.keys(JOBS).length - 1 + stack.replicas;
+        return found.length === expected && found.every((t) => t.health === "up") && found;
       },
       SLOW,
     );

@@ -3,6 +3,8 @@ import { startContainersStack } from "./containers.js";
 import { startNativeStack } from "./native.js";
 import type { ProviderName, Stack, StackOptions } from "./types.js";
 
+export type { NativeStack } from "./native.js";
+export { MAX_SERVICE_REPLICAS, redisTopology, serviceReplicas } from "./topology.js";
 export type { ComponentName, ProviderName, Stack, StackOptions, StackUrls } from "./types.js";
 
 /** True when a Docker engine answers within `timeoutMs` (testcontainers' own discovery). */
