@@ -77,6 +77,10 @@ export function redisFailover(): Drill {
       },
       { alert: "ResourceCacheHitRateLow", why: "lookups are misses while no master answers" },
       { alert: "ResourceCacheWritesFailing", why: "fills written while the master is dead are lost" },
+      {
+        alert: "ScrapeTargetDown",
+        why: "the Redis exporter reaches Redis through HAProxy, whose master backend is empty until the failover",
+      },
       ...latencyAlertsAllowed("misses are served from disk until the new master answers"),
     ],
 
