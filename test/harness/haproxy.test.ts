@@ -31,6 +31,7 @@ let ready = true;
 http.createServer((req, res) => {
   if (req.method === "POST" && req.url === "/not-ready") { ready = false; res.end("ok"); return; }
   if (req.url === "/readyz") { res.statusCode = ready ? 200 : 503; res.end(ready ? "ready" : "draining"); return; }
+  if (req.url === "/unavailable") { res.statusCode = 503; res.end(process.env.NAME); return; }
   res.end(process.env.NAME);
 }).listen(Number(process.env.PORT), "127.0.0.1", () => console.log("listening"));
 `;
@@ -172,6 +173,25 @@ describe("haproxy in front of replicas", () => {
         state: "UP",
       })),
     );
+  });
+
+  it("passes a replica's own 503 on to the user: an answer, not a failure to answer, so not retried", async () => {
+    // Retrying it elsewhere would hide the errors users are meant to see (and the availability
+    // SLO, counted at the replicas, would page for failures nobody received).
+    for (let i = 0; i < replicas.length; i++) {
+      const response = await fetch(`${haproxy.url}/unavailable`);
+      await response.text();
+      expect(response.status).toBe(503);
+    }
+    const retries = await fetch(haproxy.metricsUrl).then((r) => r.text());
+    const line = retries
+      .split("\n")
+      .find(
+        (l) =>
+          l.startsWith("haproxy_backend_retry_warnings_total") &&
+          l.includes(`proxy="${HAPROXY_BACKENDS.service}"`),
+      );
+    expect(line, retries.slice(0, 500)).toMatch(/ 0$/);
   });
 
   it("takes a replica whose /readyz answers 503 out within 3 s, and GETs keep succeeding", async () => {
