@@ -97,6 +97,7 @@ describe("docker-compose.yml", () => {
     for (const file of (haproxy?.command ?? []).filter((arg) => arg.startsWith("/usr/local/etc/haproxy/")))
       expect(existsSync(path.join(REPO_ROOT, "infra/haproxy", path.basename(file))), file).toBe(true);
     expect(services.k6?.environment?.BASE_URL).toBe("http://haproxy:8000");
+    expect(services.k6?.environment?.ALLOWED_TARGET_HOSTS).toBe("haproxy");
     expect(Object.keys(services.k6?.depends_on ?? {})).toContain("haproxy");
   });
 
