@@ -12,7 +12,7 @@
 # and trixie-security), imported as sdlc-resource-stack/debian:trixie and rebuilt when older
 # than OFFLINE_BASE_MAX_AGE_DAYS (default 7) so security updates land. On top of it: Node and
 # npm from the npm registry, Prometheus, Alertmanager and Jaeger built from their Go modules
-# (scripts/install/go-tools.sh), Redis and the Redis exporter from Debian. Grafana and k6 have
+# (scripts/install/go-tools.sh), Redis, the Redis exporter and HAProxy from Debian. Grafana and k6 have
 # no buildable artifact here: the offline stack runs without them (their compose profiles).
 #
 # Behind a TLS-inspecting proxy the service build needs the proxy's CA: EXTRA_CA_CERTS_FILE
@@ -110,6 +110,7 @@ stage_all() {
   tar -xzf "$(npm_artifact "npm@$NPM_VERSION")" -C "$STAGE/node/npm" --strip-components=1
   stage redis
   stage redis-exporter
+  stage haproxy infra/images/haproxy/docker-entrypoint.sh
   stage prometheus "$TOOLS_BIN/prometheus" "$TOOLS_BIN/promtool" infra/prometheus/prometheus.yml
   stage alertmanager "$TOOLS_BIN/alertmanager" "$TOOLS_BIN/amtool" infra/alertmanager/alertmanager.yml
   stage jaeger "$TOOLS_BIN/jaeger"
@@ -120,6 +121,7 @@ write_env() { # .env with the image names pointed at ours, and the profiles with
     [NODE_IMAGE]="$PREFIX/node:$NODE_VERSION-$DEBIAN_SUITE"
     [REDIS_IMAGE]="$PREFIX/redis:$DEBIAN_SUITE"
     [REDIS_EXPORTER_IMAGE]="$PREFIX/redis-exporter:$DEBIAN_SUITE"
+    [HAPROXY_IMAGE]="$PREFIX/haproxy:$DEBIAN_SUITE"
     [PROMETHEUS_IMAGE]="$PREFIX/prometheus:v$PROMETHEUS_VERSION"
     [ALERTMANAGER_IMAGE]="$PREFIX/alertmanager:v$ALERTMANAGER_VERSION"
     [JAEGER_IMAGE]="$PREFIX/jaeger:$JAEGER_VERSION"
@@ -163,9 +165,10 @@ EXTRA_CA_CERTS_FILE="$ca_file" docker compose --env-file "$ENV_OUT" build --quie
 image_of() { sed -n "s/^$1=//p" "$ENV_OUT"; }
 redis_version="$(docker run --rm --entrypoint redis-server "$(image_of REDIS_IMAGE)" --version | sed -n 's/.*v=\([^ ]*\).*/\1/p')"
 exporter_version="$(docker run --rm "$(image_of REDIS_EXPORTER_IMAGE)" --version 2>&1 | sed -n 's/.*Exporter v\{0,1\}\([0-9][^ ]*\).*/\1/p' | head -n1)"
+haproxy_version="$(docker run --rm --entrypoint haproxy "$(image_of HAPROXY_IMAGE)" -v | sed -n 's/^HAProxy version \([^ ]*\).*/\1/p')"
 {
   echo "# Debian's builds in the images above (security fixes backported by Debian):"
-  echo "# redis $redis_version, redis_exporter $exporter_version"
+  echo "# redis $redis_version, redis_exporter $exporter_version, haproxy $haproxy_version"
 } >>"$ENV_OUT"
 log "done in $((SECONDS - started)) s; images:"
 grep -E '^[A-Z_]+_IMAGE=' "$ENV_OUT" | grep -vE '^(GRAFANA|K6)_IMAGE' | sed 's/^/  /' >&2

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { DEFAULT_SERVICE_REPLICAS, JOBS } from "../../lib/contract/stack.js";
 import { findBinary } from "../../lib/harness/binaries.js";
 import { SHIPPED_RUNTIME_ENV } from "../../lib/harness/service.js";
 import { readPins } from "../../lib/pins.js";
@@ -15,6 +16,12 @@ import { REPO_ROOT } from "../../lib/repo.js";
 
 interface ComposeService {
   image?: string;
+  command?: string[];
+  entrypoint?: string[];
+  user?: string;
+  container_name?: string;
+  deploy?: { replicas?: number };
+  stop_signal?: string;
   build?: { args?: Record<string, string>; secrets?: unknown[] };
   profiles?: string[];
   healthcheck?: { test?: unknown };
@@ -29,6 +36,7 @@ interface ComposeService {
 /** Ports the contract fixes for each scrape target, by compose service name. */
 const CONTRACT_PORTS: Record<string, number> = {
   "mcp-resource-service": 8000,
+  haproxy: 8404,
   "redis-exporter": 9121,
   prometheus: 9090,
   alertmanager: 9093,
@@ -39,18 +47,21 @@ let services: Record<string, ComposeService>;
 let volumes: Record<string, unknown>;
 const pins = readPins();
 
-function composeConfig(...args: string[]): { services: Record<string, ComposeService>; volumes?: object } {
+function composeConfig(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): { services: Record<string, ComposeService>; volumes?: object } {
   const out = execFileSync("docker", ["compose", ...args, "config", "--format", "yaml"], {
     cwd: REPO_ROOT,
     encoding: "utf8",
     // Only .env decides: a BIND_ADDRESS or *_IMAGE in the caller's shell would win over it.
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root" },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...extraEnv },
   });
   return parse(out);
 }
 
 beforeAll(() => {
-  const resolved = composeConfig("--profile", "loadtest", "--profile", "grafana");
+  const resolved = composeConfig(["--profile", "loadtest", "--profile", "grafana"]);
   services = resolved.services;
   volumes = (resolved.volumes ?? {}) as Record<string, unknown>;
 });
@@ -62,6 +73,7 @@ describe("docker-compose.yml", () => {
         "alert-webhook",
         "alertmanager",
         "grafana",
+        "haproxy",
         "jaeger",
         "k6",
         "mcp-resource-service",
@@ -70,6 +82,23 @@ describe("docker-compose.yml", () => {
         "redis-exporter",
       ].sort(),
     );
+  });
+
+  it("runs the service as replicas behind HAProxy, which owns the service port and stops softly", () => {
+    const service = services["mcp-resource-service"];
+    expect(service?.deploy?.replicas).toBe(DEFAULT_SERVICE_REPLICAS);
+    // Several containers of one service: no fixed name, no published port of their own.
+    expect(service?.container_name).toBeUndefined();
+    expect(service?.ports ?? []).toEqual([]);
+    const haproxy = services.haproxy;
+    expect(haproxy?.stop_signal).toBe("SIGUSR1");
+    const config = haproxy?.volumes?.find((v) => v.target === "/usr/local/etc/haproxy");
+    expect(path.relative(REPO_ROOT, String(config?.source))).toBe(path.join("infra", "haproxy"));
+    for (const file of (haproxy?.command ?? []).filter((arg) => arg.startsWith("/usr/local/etc/haproxy/")))
+      expect(existsSync(path.join(REPO_ROOT, "infra/haproxy", path.basename(file))), file).toBe(true);
+    expect(services.k6?.environment?.BASE_URL).toBe("http://haproxy:8000");
+    expect(services.k6?.environment?.ALLOWED_TARGET_HOSTS).toBe("haproxy");
+    expect(Object.keys(services.k6?.depends_on ?? {})).toContain("haproxy");
   });
 
   it("bind-mounts only files and directories that exist, and mounts every named volume", () => {
@@ -149,8 +178,9 @@ describe("docker-compose.yml", () => {
         "alert-webhook:127.0.0.1:5001",
         "alertmanager:127.0.0.1:9093",
         "grafana:127.0.0.1:3000",
+        "haproxy:127.0.0.1:8000",
+        "haproxy:127.0.0.1:8404",
         "jaeger:127.0.0.1:16686",
-        "mcp-resource-service:127.0.0.1:8000",
         "prometheus:127.0.0.1:9090",
       ].sort(),
     );
@@ -169,14 +199,22 @@ describe("docker-compose.yml", () => {
     const prometheus = parse(
       readFileSync(path.join(REPO_ROOT, "infra/prometheus/prometheus.yml"), "utf8"),
     ) as {
-      scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+      scrape_configs: Array<{
+        job_name: string;
+        static_configs?: Array<{ targets: string[] }>;
+        dns_sd_configs?: Array<{ names: string[]; port: number }>;
+      }>;
       alerting: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> };
     };
+    // Replicas are discovered by their service name (one A record each): host and port alike.
     const targets = [
-      ...prometheus.scrape_configs.flatMap((job) => job.static_configs.flatMap((c) => c.targets)),
+      ...prometheus.scrape_configs.flatMap((job) => (job.static_configs ?? []).flatMap((c) => c.targets)),
+      ...prometheus.scrape_configs.flatMap((job) =>
+        (job.dns_sd_configs ?? []).flatMap((c) => c.names.map((name) => `${name}:${c.port}`)),
+      ),
       ...prometheus.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((c) => c.targets)),
     ];
-    expect(targets.length).toBeGreaterThanOrEqual(5);
+    expect(targets.length).toBeGreaterThanOrEqual(Object.keys(JOBS).length);
     for (const target of targets) {
       const [host, port] = target.split(":");
       expect(services, target).toHaveProperty([host as string]);
@@ -203,6 +241,76 @@ describe("docker-compose.yml", () => {
       (services.k6?.volumes ?? []).map((v) => [v.target, path.relative(REPO_ROOT, String(v.source))]),
     );
     expect(mounts).toMatchObject({ "/src/loadtest": "loadtest", "/src/lib": "lib" });
+  });
+});
+
+describe("docker-compose.sentinel.yml over docker-compose.yml", () => {
+  let scaled: Record<string, ComposeService>;
+  beforeAll(() => {
+    scaled = composeConfig(["-f", "docker-compose.yml", "-f", "docker-compose.sentinel.yml"], {
+      SERVICE_REPLICAS: "3",
+    }).services;
+  });
+
+  it("passes docker compose config with a master, two replicas and three Sentinels, and SERVICE_REPLICAS", () => {
+    for (const name of [
+      "redis-replica-1",
+      "redis-replica-2",
+      "redis-sentinel-1",
+      "redis-sentinel-2",
+      "redis-sentinel-3",
+    ])
+      expect(scaled, name).toHaveProperty([name]);
+    expect(scaled["mcp-resource-service"]?.deploy?.replicas).toBe(3);
+  });
+
+  it("has every node announce its compose name, and the replicas follow redis", () => {
+    for (const node of ["redis", "redis-replica-1", "redis-replica-2"]) {
+      const command = scaled[node]?.command ?? [];
+      expect(command[command.indexOf("--replica-announce-ip") + 1], node).toBe(node);
+      expect(scaled[node]?.healthcheck?.test, node).toBeDefined();
+    }
+    for (const replica of ["redis-replica-1", "redis-replica-2"]) {
+      const command = scaled[replica]?.command ?? [];
+      expect(command.slice(command.indexOf("--replicaof") + 1, command.indexOf("--replicaof") + 3)).toEqual([
+        "redis",
+        "6379",
+      ]);
+    }
+  });
+
+  it("starts each Sentinel from a writable copy of infra/redis/sentinel.conf, as user redis", () => {
+    for (const sentinel of ["redis-sentinel-1", "redis-sentinel-2", "redis-sentinel-3"]) {
+      const service = scaled[sentinel];
+      expect(service?.user).toBe("redis");
+      const mount = service?.volumes?.find((v) => v.target === "/usr/local/etc/redis/sentinel.conf");
+      expect(path.relative(REPO_ROOT, String(mount?.source))).toBe(
+        path.join("infra", "redis", "sentinel.conf"),
+      );
+      expect(service?.command?.join(" ")).toContain(
+        "cp /usr/local/etc/redis/sentinel.conf /data/sentinel.conf && exec redis-server /data/sentinel.conf --sentinel",
+      );
+      expect(service?.depends_on?.redis?.condition).toBe("service_healthy");
+    }
+  });
+
+  it("points the service and the exporter at HAProxy's :6379, which loads redis-master.cfg", () => {
+    expect(scaled["mcp-resource-service"]?.environment?.REDIS_URL).toBe("redis://haproxy:6379");
+    expect(scaled["redis-exporter"]?.environment?.REDIS_ADDR).toBe("redis://haproxy:6379");
+    expect(scaled.haproxy?.command).toEqual([
+      "-f",
+      "/usr/local/etc/haproxy/haproxy.cfg",
+      "-f",
+      "/usr/local/etc/haproxy/redis-master.cfg",
+    ]);
+    expect(Object.keys(scaled["mcp-resource-service"]?.depends_on ?? {})).toContain("haproxy");
+  });
+
+  it("keeps Redis unpublished: only the stack's user-facing ports", () => {
+    const published = Object.entries(scaled).flatMap(([name, s]) =>
+      (s.ports ?? []).map((p) => `${name}:${p.published}`),
+    );
+    expect(published.filter((p) => p.endsWith(":6379") || p.endsWith(":26379"))).toEqual([]);
   });
 });
 

@@ -81,7 +81,16 @@ describe.runIf(ENGINE)("the compose k6 service", () => {
         "--no-deps",
         "k6",
       ],
-      { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env } },
+      {
+        cwd: REPO_ROOT,
+        // The engine the caller chose (DOCKER_HOST), and nothing else from this shell.
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: process.env.HOME ?? "/root",
+          ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
+          ...env,
+        },
+      },
     );
     const reports = (await readdir(REPORTS)).filter((name) => !before.has(name));
     created.push(...reports);

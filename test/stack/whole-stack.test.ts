@@ -131,10 +131,18 @@ describe.each([
       SLOW,
     );
     if (provider === "containers") {
-      // Scraped by compose DNS names on the project's network, as prometheus.yml says.
-      expect(targets.map((t) => t.labels.instance).sort()).toEqual(
-        ["alertmanager:9093", "mcp-resource-service:8000", "prometheus:9090", "redis-exporter:9121"].sort(),
-      );
+      // Scraped by compose DNS names on the project's network, as prometheus.yml says; the
+      // replicas by the addresses Docker's DNS gives for the service name.
+      const byJob = (job: string) =>
+        targets.filter((t) => t.labels.job === job).map((t) => t.labels.instance);
+      expect(byJob(JOBS.service)).toHaveLength(stack.replicas);
+      for (const instance of byJob(JOBS.service)) expect(instance).toMatch(/^[\d.]+:8000$/);
+      expect(
+        targets
+          .filter((t) => t.labels.job !== JOBS.service)
+          .map((t) => t.labels.instance)
+          .sort(),
+      ).toEqual(["alertmanager:9093", "haproxy:8404", "prometheus:9090", "redis-exporter:9121"].sort());
     }
   }, 150_000);
 

@@ -4,7 +4,13 @@
  * stack the user runs). What tests and drills change goes into an override file in a scratch
  * directory, never into the committed files: rule files and intervals for Prometheus, grouping
  * timings for Alertmanager, extra service environment, and Redis published on loopback.
- * Components are stopped, started, paused and resumed with `docker compose`.
+ * Components are stopped, started, paused and resumed with `docker compose`; single replicas
+ * and Redis nodes with `docker` on the container compose labelled.
+ *
+ * Topology: SERVICE_REPLICAS replicas behind HAProxy (options.replicas, default
+ * DEFAULT_SERVICE_REPLICAS), and with redisTopology "sentinel" the docker-compose.sentinel.yml
+ * overlay: Redis reached through HAProxy's :6379 (always the master), each node published on a
+ * loopback port of its own for drills that talk to one node.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -15,9 +21,18 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { DockerComposeEnvironment, Wait } from "testcontainers";
 import { parse, stringify } from "yaml";
+import { parseDuration } from "../../contract/duration.js";
+import {
+  DEFAULT_SERVICE_REPLICAS,
+  HAPROXY_BACKENDS,
+  REDIS_TOPOLOGIES,
+  type RedisTopology,
+  SENTINEL_MASTER_NAME,
+  SENTINEL_PORT,
+} from "../../contract/stack.js";
 import { CONFIG_PATHS, REPO_ROOT } from "../../repo.js";
-import { rewriteAlertmanagerConfig, rewritePrometheusConfig } from "../config-rewrite.js";
-import { getFreePort } from "../ports.js";
+import { rewriteAlertmanagerConfig } from "../config-rewrite.js";
+import { getFreePort, waitFor } from "../ports.js";
 import {
   type ComponentName,
   DEFAULT_PORTS,
@@ -28,10 +43,13 @@ import {
 } from "./types.js";
 
 const COMPOSE_FILE = "docker-compose.yml";
+/** The Sentinel topology's overlay (`-f docker-compose.yml -f docker-compose.sentinel.yml`). */
+export const SENTINEL_COMPOSE_FILE = "docker-compose.sentinel.yml";
 
 /** Compose service names, by the component names drills use. */
 export const COMPOSE_SERVICES: Record<ComponentName, string> = {
   redis: "redis",
+  haproxy: "haproxy",
   service: "mcp-resource-service",
   "redis-exporter": "redis-exporter",
   prometheus: "prometheus",
@@ -40,9 +58,15 @@ export const COMPOSE_SERVICES: Record<ComponentName, string> = {
   jaeger: "jaeger",
 };
 
+/** The Redis nodes of the Sentinel overlay (compose services), the master first. */
+export const SENTINEL_REDIS_NODES = ["redis", "redis-replica-1", "redis-replica-2"] as const;
+/** The overlay's Sentinels; redisMaster() asks the first that answers. */
+const SENTINELS = ["redis-sentinel-1", "redis-sentinel-2", "redis-sentinel-3"] as const;
+
 /** The ports a compose stack publishes (the rest stay on its network). */
 const PUBLISHED: ReadonlyArray<keyof StackPorts> = [
   "service",
+  "balancerMetrics",
   "prometheus",
   "alertmanager",
   "alertWebhook",
@@ -71,25 +95,56 @@ async function scratchDir(): Promise<string> {
   return dir;
 }
 
+/**
+ * Replicas and Redis topology: options first, then SERVICE_REPLICAS / REDIS_TOPOLOGY from the
+ * environment, then the defaults (DEFAULT_SERVICE_REPLICAS, single Redis).
+ */
+export function resolveTopology(
+  options: Pick<StackOptions, "replicas" | "redisTopology">,
+  env: NodeJS.ProcessEnv = process.env,
+): { replicas: number; redisTopology: RedisTopology } {
+  const replicas =
+    options.replicas ?? (env.SERVICE_REPLICAS ? Number(env.SERVICE_REPLICAS) : DEFAULT_SERVICE_REPLICAS);
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 10)
+    // haproxy.cfg's server-template has ten slots.
+    throw new Error(`replicas must be an integer from 1 to 10, not ${replicas}`);
+  const redisTopology = options.redisTopology ?? env.REDIS_TOPOLOGY ?? "single";
+  if (!(REDIS_TOPOLOGIES as readonly string[]).includes(redisTopology))
+    throw new Error(`REDIS_TOPOLOGY=${redisTopology}: must be one of ${REDIS_TOPOLOGIES.join(", ")}`);
+  return { replicas, redisTopology: redisTopology as RedisTopology };
+}
+
+/**
+ * The committed prometheus.yml with the rule files and intervals options ask for. Scrape and
+ * alerting targets stay as committed: inside the project's network the compose names resolve
+ * (the service's replicas through DNS discovery), so nothing is rewritten to addresses.
+ */
+export function containerPrometheusConfig(
+  config: Record<string, unknown>,
+  options: Pick<StackOptions, "scrapeInterval" | "evaluationInterval">,
+): Record<string, unknown> {
+  const out = structuredClone(config);
+  const global = { ...((out.global as Record<string, unknown> | undefined) ?? {}) };
+  if (options.scrapeInterval) {
+    global.scrape_interval = options.scrapeInterval;
+    // Prometheus rejects a scrape timeout longer than the interval.
+    const timeout = typeof global.scrape_timeout === "string" ? global.scrape_timeout : "10s";
+    if (parseDuration(timeout) > parseDuration(options.scrapeInterval))
+      global.scrape_timeout = options.scrapeInterval;
+  }
+  if (options.evaluationInterval) global.evaluation_interval = options.evaluationInterval;
+  out.global = global;
+  out.rule_files = ["rules/*.yml"];
+  return out;
+}
+
 /** prometheus.yml and rules/ for the container, as options ask; undefined when nothing changes. */
 async function prometheusOverride(dir: string, options: StackOptions): Promise<string | undefined> {
   if (!options.ruleFiles && !options.scrapeInterval && !options.evaluationInterval) return undefined;
-  const config = parse(await readFile(CONFIG_PATHS.prometheus, "utf8"));
-  const jobs = (config.scrape_configs ?? []) as Array<{
-    job_name: string;
-    static_configs: Array<{ targets: string[] }>;
-  }>;
-  const rewritten = rewritePrometheusConfig(config, {
-    // Compose service names stay: the container resolves them on the project's network.
-    scrapeTargets: Object.fromEntries(jobs.map((j) => [j.job_name, String(j.static_configs[0]?.targets[0])])),
-    alertmanagers: (config.alerting?.alertmanagers ?? []).flatMap(
-      (a: { static_configs: Array<{ targets: string[] }> }) => a.static_configs.flatMap((c) => c.targets),
-    ),
-    ruleFiles: ["rules/*.yml"],
-    configDir: "/etc/prometheus",
-    ...(options.scrapeInterval ? { scrapeInterval: options.scrapeInterval } : {}),
-    ...(options.evaluationInterval ? { evaluationInterval: options.evaluationInterval } : {}),
-  });
+  const rewritten = containerPrometheusConfig(
+    parse(await readFile(CONFIG_PATHS.prometheus, "utf8")),
+    options,
+  );
   const out = path.join(dir, "prometheus");
   const rules = path.join(out, "rules");
   await mkdir(rules, { recursive: true });
@@ -135,6 +190,48 @@ async function resolvePorts(
   return ports;
 }
 
+/** Container ids of one compose service of a project, by container number (1-based). */
+async function containersOf(projectName: string, service: string): Promise<Map<number, string>> {
+  const { stdout } = await run("docker", [
+    "ps",
+    "--all",
+    "--filter",
+    `label=com.docker.compose.project=${projectName}`,
+    "--filter",
+    `label=com.docker.compose.service=${service}`,
+    "--format",
+    '{{.ID}} {{.Label "com.docker.compose.container-number"}}',
+  ]);
+  const byNumber = new Map<number, string>();
+  for (const line of stdout.split("\n").filter(Boolean)) {
+    const [id, number] = line.split(" ");
+    byNumber.set(Number(number), String(id));
+  }
+  return byNumber;
+}
+
+/** The address of a container on the project's network (Linux routes bridge addresses from the host). */
+async function containerAddress(id: string): Promise<string> {
+  const { stdout } = await run("docker", [
+    "inspect",
+    "--format",
+    "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
+    id,
+  ]);
+  const address = stdout.trim().split(" ")[0];
+  if (!address) throw new Error(`container ${id} has no network address (not running?)`);
+  return address;
+}
+
+/** `haproxy_backend_active_servers` of one backend, from HAProxy's exporter. */
+export async function balancerActiveServers(metricsUrl: string, backend: string): Promise<number> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  const line = text
+    .split("\n")
+    .find((l) => l.startsWith(`haproxy_backend_active_servers{proxy="${backend}"}`));
+  return line ? Number(line.split(" ").pop()) : 0;
+}
+
 /**
  * Starts docker-compose.yml (with the env file's images) as compose project `projectName`,
  * waiting on every service's own healthcheck. Needs a Docker engine and the images: with
@@ -145,14 +242,28 @@ export async function startContainersStack(
 ): Promise<Stack> {
   const projectName = options.projectName ?? `sdlc-stack-${randomBytes(4).toString("hex")}`;
   const envFile = options.composeEnvFile ?? defaultComposeEnvFile();
+  const { replicas, redisTopology } = resolveTopology(options);
+  const sentinel = redisTopology === "sentinel";
   const dir = await scratchDir();
   const ports = await resolvePorts(options.ports);
+  // Sentinel topology: ports.redis is HAProxy's :6379 (the master, whichever node it is); each
+  // node gets a loopback port of its own as well.
+  const nodePorts: Record<string, number> = {};
+  if (sentinel) for (const node of SENTINEL_REDIS_NODES) nodePorts[node] = await getFreePort();
 
   const prometheusDir = await prometheusOverride(dir, options);
   const alertmanagerFile = await alertmanagerOverride(dir, options);
+  const redisPublished = sentinel
+    ? {
+        haproxy: { ports: [`127.0.0.1:${ports.redis}:6379`] },
+        ...Object.fromEntries(
+          SENTINEL_REDIS_NODES.map((node) => [node, { ports: [`127.0.0.1:${nodePorts[node]}:6379`] }]),
+        ),
+      }
+    : { redis: { ports: [`127.0.0.1:${ports.redis}:6379`] } };
   const override = {
     services: {
-      redis: { ports: [`127.0.0.1:${ports.redis}:6379`] },
+      ...redisPublished,
       ...(options.serviceEnv ? { [COMPOSE_SERVICES.service]: { environment: options.serviceEnv } } : {}),
       prometheus: {
         volumes: [
@@ -171,12 +282,13 @@ export async function startContainersStack(
   const overrideFile = path.join(dir, "docker-compose.override.yml");
   await writeShared(overrideFile, stringify(override));
 
-  // The environment of the `docker compose` processes: the ports, and nothing from this
-  // shell that would silently win over the env file (an exported NODE_IMAGE, say).
-  const composeEnv: Record<string, string> = Object.fromEntries(
-    PUBLISHED.map((key) => [STACK_PORT_VARIABLES[key], String(ports[key])]),
-  );
-  const files = [COMPOSE_FILE, overrideFile];
+  // The environment of the `docker compose` processes: the ports and the replica count, and
+  // nothing from this shell that would silently win over the env file (an exported NODE_IMAGE).
+  const composeEnv: Record<string, string> = {
+    ...Object.fromEntries(PUBLISHED.map((key) => [STACK_PORT_VARIABLES[key], String(ports[key])])),
+    SERVICE_REPLICAS: String(replicas),
+  };
+  const files = [COMPOSE_FILE, ...(sentinel ? [SENTINEL_COMPOSE_FILE] : []), overrideFile];
   const compose = async (...args: string[]) => {
     const fileArgs = files.flatMap((f) => ["-f", f]);
     const { stdout } = await run(
@@ -204,10 +316,79 @@ export async function startContainersStack(
   }
 
   const loopback = (port: number) => `http://127.0.0.1:${port}`;
+  const balancerMetrics = loopback(ports.balancerMetrics);
+  const replicaIds = await containersOf(projectName, COMPOSE_SERVICES.service);
+  const serviceReplicas: string[] = [];
+  for (let number = 1; number <= replicas; number++) {
+    const id = replicaIds.get(number);
+    if (!id) throw new Error(`compose started no replica ${number} of ${COMPOSE_SERVICES.service}`);
+    serviceReplicas.push(`http://${await containerAddress(id)}:8000`);
+  }
+
+  async function containerId(service: string, number = 1): Promise<string> {
+    const id = (await containersOf(projectName, service)).get(number);
+    if (!id) throw new Error(`no container ${number} of compose service ${service} in ${projectName}`);
+    return id;
+  }
+  async function replicaId(index: number): Promise<string> {
+    if (!Number.isInteger(index) || index < 0 || index >= replicas)
+      throw new Error(`replica index ${index} out of range (0..${replicas - 1})`);
+    return containerId(COMPOSE_SERVICES.service, index + 1);
+  }
+  async function runningReplicas(): Promise<number> {
+    const { stdout } = await run("docker", [
+      "ps",
+      "--filter",
+      `label=com.docker.compose.project=${projectName}`,
+      "--filter",
+      `label=com.docker.compose.service=${COMPOSE_SERVICES.service}`,
+      "--quiet",
+    ]);
+    return stdout.split("\n").filter(Boolean).length;
+  }
+  /**
+   * Until HAProxy routes to every running replica. A slot that DNS fills again counts as UP at
+   * once, before its first check, so the count must hold for longer than checks take to mark a
+   * server down (inter 1s, fall 2) before it is believed.
+   */
+  async function balancerRoutesToAll(): Promise<void> {
+    let heldSince: number | undefined;
+    await waitFor(
+      "HAProxy to route to every running replica",
+      async () => {
+        const active = await balancerActiveServers(balancerMetrics, HAPROXY_BACKENDS.service).catch(() => -1);
+        if (active !== (await runningReplicas())) {
+          heldSince = undefined;
+          return false;
+        }
+        heldSince ??= Date.now();
+        return Date.now() - heldSince >= 3_000;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+  }
+  /** Until the replica answers /readyz with 200 at its own address. */
+  async function replicaReady(url: string): Promise<void> {
+    await waitFor(
+      `replica ${url} ready`,
+      async () => (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) })).status === 200,
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+  }
+  function requireSentinel(what: string): void {
+    if (!sentinel) throw new Error(`${what} needs redisTopology "sentinel" (this stack runs a single Redis)`);
+  }
+  function requireNode(name: string): void {
+    if (!(SENTINEL_REDIS_NODES as readonly string[]).includes(name))
+      throw new Error(`unknown Redis node ${name} (one of ${SENTINEL_REDIS_NODES.join(", ")})`);
+  }
+
   return {
     provider: "containers",
     projectName,
     envFile,
+    replicas,
+    redisTopology,
     urls: {
       service: loopback(ports.service),
       prometheus: loopback(ports.prometheus),
@@ -215,6 +396,9 @@ export async function startContainersStack(
       alertWebhook: loopback(ports.alertWebhook),
       jaeger: loopback(ports.jaegerQuery),
       redis: `redis://127.0.0.1:${ports.redis}`,
+      balancerMetrics,
+      // Bridge addresses (Linux routes them from the host); startReplica keeps them current.
+      serviceReplicas,
       ...((await compose("ps", "--services")).split("\n").includes("grafana")
         ? { grafana: loopback(ports.grafana) }
         : {}),
@@ -224,14 +408,67 @@ export async function startContainersStack(
       await compose("stop", COMPOSE_SERVICES[name]);
     },
     async startComponent(name) {
-      // The same container (and environment) as before, not a new one; back once healthy.
+      // The same containers (and environment) as before, not new ones; back once healthy.
       await compose("up", "--detach", "--no-recreate", "--no-deps", "--wait", COMPOSE_SERVICES[name]);
+      if (name === "service" || name === "haproxy") await balancerRoutesToAll();
     },
     async freezeComponent(name) {
       await compose("pause", COMPOSE_SERVICES[name]);
     },
     async thawComponent(name) {
       await compose("unpause", COMPOSE_SERVICES[name]);
+    },
+    async stopReplica(index, stopOptions = {}) {
+      const id = await replicaId(index);
+      // `docker stop` sends the service's SIGTERM and waits stop_grace_period (the drain); a
+      // killed container also stays down (restart policy off until its next start).
+      await run("docker", stopOptions.kill ? ["kill", id] : ["stop", id]);
+    },
+    async startReplica(index) {
+      const id = await replicaId(index);
+      await run("docker", ["start", id]);
+      // Docker may hand the restarted container another address: urls.serviceReplicas follows.
+      serviceReplicas[index] = `http://${await containerAddress(id)}:8000`;
+      await replicaReady(serviceReplicas[index] as string);
+      await balancerRoutesToAll();
+    },
+    async redisMaster() {
+      requireSentinel("redisMaster()");
+      let lastError: unknown;
+      for (const sentinelService of SENTINELS) {
+        try {
+          const answer = await compose(
+            "exec",
+            "-T",
+            sentinelService,
+            "redis-cli",
+            "-p",
+            String(SENTINEL_PORT),
+            "SENTINEL",
+            "get-master-addr-by-name",
+            SENTINEL_MASTER_NAME,
+          );
+          const [name] = answer.split("\n").map((l) => l.trim());
+          if (name && nodePorts[name] !== undefined) {
+            return { name, url: `redis://127.0.0.1:${nodePorts[name]}` };
+          }
+          lastError = new Error(`${sentinelService} answered ${JSON.stringify(answer)}`);
+        } catch (error) {
+          lastError = error; // that Sentinel is down: ask the next
+        }
+      }
+      throw new Error(`no Sentinel named the master: ${String(lastError)}`);
+    },
+    async stopRedisNode(name, stopOptions = {}) {
+      requireSentinel("stopRedisNode()");
+      requireNode(name);
+      const id = await containerId(name);
+      await run("docker", stopOptions.kill ? ["kill", id] : ["stop", id]);
+    },
+    async startRedisNode(name) {
+      requireSentinel("startRedisNode()");
+      requireNode(name);
+      await compose("up", "--detach", "--no-recreate", "--no-deps", "--wait", name);
     },
     async stop() {
       try {
