@@ -54,7 +54,16 @@ export function redisClientControl(url: string): RedisControl {
   const client = createClient({
     url,
     disableOfflineQueue: true,
-    socket: { connectTimeout: 1_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 1_000) },
+    // Behind HAProxy a reconnect during a failover can meet a proxy that holds it open with no
+    // answer, or closes it while the handshake is built (the service's cache client has the
+    // same two settings, for the same reasons): a silent socket is dropped and redialled, and
+    // the handshake does not wait on a host name lookup.
+    maintNotifications: "disabled",
+    socket: {
+      connectTimeout: 1_000,
+      socketTimeout: 3_000,
+      reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 1_000),
+    },
   });
   // Without a listener node-redis throws on connection errors; drills stop Redis on purpose.
   client.on("error", () => {});
