@@ -26,6 +26,11 @@ export type CacheState = "ok" | "disconnected" | "not_answering" | "writes_faili
 export interface ResourceCache {
   /** Returns the wanted variant on a hit, `undefined` on a miss, an error or a timeout. */
   get(key: string, encoding: BodyEncoding): Promise<CachedBody | undefined>;
+  /**
+   * The wanted variant when the in-process tier holds it, without waiting for anything;
+   * `undefined` otherwise (then `get` is the lookup, and counts the local miss).
+   */
+  peek(key: string, encoding: BodyEncoding): CachedBody | undefined;
   /** Stores an entry with the TTL; false when it could not (counted and logged, never thrown). */
   set(key: string, entry: BodyEntry): Promise<boolean>;
   /** Connected and answering: lookups and writes go to Redis (mcp_resource_cache_up). */
@@ -285,6 +290,14 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
       return writesFailing ? "writes_failing" : "ok";
     },
     localTier: () => (local ? { entries: local.size, bytes: local.bytes } : undefined),
+
+    peek(key, encoding) {
+      if (!local || !available()) return undefined;
+      const held = local.get(key);
+      if (!held) return undefined;
+      metrics.localLookups.inc({ result: "hit" });
+      return variantOf(held, encoding);
+    },
 
     async get(key, encoding) {
       const usable = available();

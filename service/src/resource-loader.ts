@@ -10,7 +10,7 @@ import {
   variantOf,
 } from "./resource-body.js";
 import type { ResourceCache } from "./resource-cache.js";
-import { exemplarLabels, inSpan, recordingSpan } from "./telemetry/tracing.js";
+import { exemplarLabels, inSpan, recordingSpan, type TraceLabels, tracer } from "./telemetry/tracing.js";
 
 export interface LoadedResource extends CachedBody {
   readonly cacheResult: "hit" | "miss";
@@ -19,6 +19,11 @@ export interface LoadedResource extends CachedBody {
 export interface ResourceLoader {
   /** Cache-aside load of one resource in the wanted encoding. Throws ResourceNotFoundError. */
   load(ref: ResourceRef, encoding: BodyEncoding): Promise<LoadedResource>;
+  /**
+   * The same load when the in-process tier holds the resource, answered synchronously (same
+   * metrics, same `resource.load` span); `undefined` when it does not, and then `load` it.
+   */
+  loadLocal(ref: ResourceRef, encoding: BodyEncoding): LoadedResource | undefined;
 }
 
 /** With Redis unavailable, how long one disk read and compression serves every miss of its key. */
@@ -84,6 +89,21 @@ export function createResourceLoader(deps: ResourceLoaderDeps): ResourceLoader {
     return started;
   }
 
+  /** The loading-latency observation of one load, with the trace's exemplar when sampled. */
+  function observeLoad(
+    ref: ResourceRef,
+    result: "hit" | "miss",
+    seconds: number,
+    exemplar: TraceLabels | undefined,
+  ) {
+    metrics.loadingLatency.observe({
+      labels: { resource_type: ref.type, cache_result: result },
+      value: seconds,
+      // prom-client types exemplar labels with the metric's own label names; any names are valid.
+      ...(exemplar ? { exemplarLabels: exemplar as unknown as Record<"resource_type", string> } : {}),
+    });
+  }
+
   /** Cache-aside with the contract's metrics; runs inside the load's span. */
   async function loadTimed(ref: ResourceRef, encoding: BodyEncoding): Promise<LoadedResource> {
     const started = performance.now();
@@ -101,19 +121,35 @@ export function createResourceLoader(deps: ResourceLoaderDeps): ResourceLoader {
     }
     const seconds = (performance.now() - started) / 1000;
     // A sampled trace becomes the exemplar of the bucket this observation lands in.
-    const exemplar = exemplarLabels();
-    metrics.loadingLatency.observe({
-      labels: { resource_type: ref.type, cache_result: loaded.cacheResult },
-      value: seconds,
-      // prom-client types exemplar labels with the metric's own label names; any names are valid.
-      ...(exemplar ? { exemplarLabels: exemplar as unknown as Record<"resource_type", string> } : {}),
-    });
+    observeLoad(ref, loaded.cacheResult, seconds, exemplarLabels());
     if (seconds > 0.1)
       logger.debug({ key: ref.cacheKey, seconds, cache: loaded.cacheResult }, "slow resource load");
     return loaded;
   }
 
   return {
+    loadLocal(ref, encoding) {
+      // Most requests end here once the tier is warm: no promise, no await between the
+      // request and its response. A local hit has no child spans, so its span need not be
+      // the active one (which would cost a context switch per request).
+      const started = performance.now();
+      const cached = cache.peek(ref.cacheKey, encoding);
+      if (!cached) return undefined;
+      const span = tracer.startSpan("resource.load", {
+        attributes: {
+          "resource.type": ref.type,
+          "resource.uri": ref.uri,
+          "cache.key": ref.cacheKey,
+          "cache.result": "hit",
+          "cache.tier": "local",
+        },
+      });
+      metrics.cacheHits.inc({ resource_type: ref.type });
+      observeLoad(ref, "hit", (performance.now() - started) / 1000, exemplarLabels(span));
+      span.end();
+      return { etag: cached.etag, encoding: cached.encoding, bytes: cached.bytes, cacheResult: "hit" };
+    },
+
     load(ref, encoding) {
       // One `resource.load` span per load: the Redis calls and, on a miss, the file read are
       // its children. A missing resource (404) is recorded on it but is not a span error.

@@ -14,6 +14,7 @@ import type { ConnectionDrain } from "./drain.js";
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const CONTEXT = Symbol("requestContext");
 const QUIET = Symbol("quietAccessLog");
+const ROUTE = Symbol("routeLabel");
 
 /**
  * This response's access line logs at debug whatever its status: for refusals that are
@@ -39,8 +40,15 @@ export function requestLog(req: Request, base: Logger): Logger {
   return context.log;
 }
 
+/** For handlers that answer without Express's router: the route template they stand for. */
+export function setRouteLabel(req: Request, route: string): void {
+  (req as Request & { [ROUTE]?: string })[ROUTE] = route;
+}
+
 /** The route template (never the raw path) that a request matched, for metric labels. */
 function routeLabel(req: Request): string {
+  const given = (req as Request & { [ROUTE]?: string })[ROUTE];
+  if (given !== undefined) return given;
   const path = req.route?.path;
   return typeof path === "string" ? req.baseUrl + path : "unmatched";
 }
