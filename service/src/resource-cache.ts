@@ -10,6 +10,7 @@ import {
 } from "./cache-entry.js";
 import { LocalTier } from "./local-tier.js";
 import type { InvalidEntryReason } from "./metric-labels.js";
+import { counterSeries } from "./metric-series.js";
 import type { ServiceMetrics } from "./metrics.js";
 import { rateLimited } from "./rate-limited.js";
 import { FAILURES_TO_DOWN, RedisHealth } from "./redis-health.js";
@@ -164,6 +165,7 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
       ),
     onUp: () => logger.info({ redis: redactRedisUrl(options.url) }, "cache answering again"),
   });
+  const localHit = counterSeries(metrics.localLookups, { result: "hit" });
   /** Lookups and writes go to Redis only while it is connected and answering. */
   const available = () => client.isReady && health.answering;
   if (local) {
@@ -295,7 +297,7 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
       if (!local || !available()) return undefined;
       const held = local.get(key);
       if (!held) return undefined;
-      metrics.localLookups.inc({ result: "hit" });
+      localHit();
       return variantOf(held, encoding);
     },
 

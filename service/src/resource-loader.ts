@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { ResourceRef } from "../../lib/contract/resource-kinds.js";
 import { type ContentStore, ResourceNotFoundError } from "./content-store.js";
+import { counterSeries, histogramSeries, SeriesCache } from "./metric-series.js";
 import type { ServiceMetrics } from "./metrics.js";
 import {
   type BodyEncoding,
@@ -46,6 +47,15 @@ export interface ResourceLoaderDeps {
 export function createResourceLoader(deps: ResourceLoaderDeps): ResourceLoader {
   const { cache, store, metrics, logger } = deps;
   const fillsInFlight = new Map<string, Promise<BodyEntry>>();
+  // Per-request observations through pre-resolved series (see metric-series.ts).
+  const hits = new SeriesCache((type) => counterSeries(metrics.cacheHits, { resource_type: type }));
+  const loadLatencies = new SeriesCache((key) => {
+    const [type = "", result = ""] = key.split(" ");
+    const labels = { resource_type: type, cache_result: result };
+    return histogramSeries(metrics.loadingLatency, labels, (value) =>
+      metrics.loadingLatency.observe({ labels, value }),
+    );
+  });
 
   function fill(ref: ResourceRef): Promise<BodyEntry> {
     const pending = fillsInFlight.get(ref.cacheKey);
@@ -96,6 +106,10 @@ export function createResourceLoader(deps: ResourceLoaderDeps): ResourceLoader {
     seconds: number,
     exemplar: TraceLabels | undefined,
   ) {
+    if (!exemplar) {
+      loadLatencies.get(`${ref.type} ${result}`)(seconds);
+      return;
+    }
     metrics.loadingLatency.observe({
       labels: { resource_type: ref.type, cache_result: result },
       value: seconds,
@@ -144,7 +158,7 @@ export function createResourceLoader(deps: ResourceLoaderDeps): ResourceLoader {
           "cache.tier": "local",
         },
       });
-      metrics.cacheHits.inc({ resource_type: ref.type });
+      hits.get(ref.type)();
       observeLoad(ref, "hit", (performance.now() - started) / 1000, exemplarLabels(span));
       span.end();
       return { etag: cached.etag, encoding: cached.encoding, bytes: cached.bytes, cacheResult: "hit" };
