@@ -3,6 +3,7 @@ import {
   listingPath,
   RESOURCE_KINDS,
   type ResourceKind,
+  type ResourceRef,
   type ResourceType,
   ROUTE_PREFIX,
   resourceRef,
@@ -145,6 +146,9 @@ export function addResourceRoutes(
   }
 }
 
+/** How many distinct resource URLs the fast lane remembers the parse of. */
+const MAX_REMEMBERED_URLS = 1_000;
+
 /** Names from a plain path and query, or undefined for anything the router should judge. */
 function plainNames(kind: ResourceKind, pathNames: string, query: string, defaultLanguage: string) {
   const segments = pathNames.split("/");
@@ -205,6 +209,8 @@ export function resourceFastLane({
       ...(listing ? { listing } : {}),
     });
   }
+  // The same URL names the same resource every time: its ref (names, key, URI) is built once.
+  const refs = new Map<string, ResourceRef>();
   const admit = (req: Request, res: Response, serve: () => void) => {
     if (overloadGuard) overloadGuard(req, res, serve);
     else serve();
@@ -234,11 +240,20 @@ export function resourceFastLane({
           .catch(next);
       });
     }
-    const names = plainNames(entry.kind, path.slice(slash + 1), query, defaultLanguage);
-    if (!names) return next();
+    let ref = refs.get(url);
+    if (ref === undefined) {
+      const names = plainNames(entry.kind, path.slice(slash + 1), query, defaultLanguage);
+      if (!names) return next();
+      ref = resourceRef(entry.type, names);
+      // Only URLs that name a valid resource are kept, and a bounded number of them: a client
+      // sending ever new names costs a parse each time, as without the memo.
+      if (refs.size >= MAX_REMEMBERED_URLS) refs.clear();
+      refs.set(url, ref);
+    }
+    const found = ref;
     setRouteLabel(req, entry.route);
     admit(req, res, () => {
-      const ref = resourceRef(entry.type, names);
+      const ref = found;
       const encoding = chooseEncoding(req);
       const local = loader.loadLocal(ref, encoding);
       if (local) sendLoaded(req, res, local);
