@@ -69,6 +69,8 @@ describe("perf:compare", () => {
           expect(f?.p99, `${t} ${c}`).toBeGreaterThanOrEqual(f?.p50 ?? 0);
           // Every baseline response is right and with Redis up so is (a).
           expect(f?.failures, `${t} ${c}`).toBe(0);
+          // The server's own CPU per request, read from /proc around the phase.
+          expect(f?.cpu?.perRequestUs, `${t} ${c}`).toBeGreaterThan(0);
         }
         const o = x.targets[t].open["200"];
         expect(o?.requests, t).toBe(400);

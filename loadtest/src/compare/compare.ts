@@ -119,6 +119,12 @@ function notes(r: Omit<CompareResult, "notes">): string[] {
       "latency from a request's write to its response's end. Open model: vegeta attack at a constant rate " +
       "(at most 1,000 workers), targets from the same mix (loadtest/src/engines/vegeta.ts).",
     "Each target gets an unrecorded closed-loop warm-up before the first run.",
+    "Server CPU µs/req is the server process's user + system time (every thread, /proc) per completed " +
+      "request: the figure least moved by other work on the machine. Server CPU share is the part of one " +
+      "CPU it got during the phase; a closed loop is saturated, so a share well below 1 means something " +
+      "else ran on the server's CPU and the req/s of that phase says more about the machine than the server. " +
+      "Others on its CPU is that directly: the share of the server's CPU (with a split) busy with anything " +
+      "but the server process during the phase (Redis, other tenants, VM steal).",
   ];
   for (const [i, run] of r.runs.entries()) {
     for (const t of TARGETS) {
@@ -153,13 +159,15 @@ async function measureTarget(
   };
   for (const c of opts.connections) {
     await settle();
-    closed[String(c)] = await withLoopDelay(() => closedLoop(baseUrl, secs, c, split));
+    closed[String(c)] = await withLoopDelay(() => closedLoop(baseUrl, secs, c, split, pid));
     const f = closed[String(c)] as RunFigures;
-    opts.log(`  ${label} closed ${c}: ${f.rps} req/s, p99 ${f.p99} ms, failures ${f.failures}`);
+    opts.log(
+      `  ${label} closed ${c}: ${f.rps} req/s, p99 ${f.p99} ms, failures ${f.failures}, server CPU ${f.cpu?.perRequestUs ?? "?"} µs/req (share ${f.cpu?.share ?? "?"})`,
+    );
   }
   for (const rate of opts.rates) {
     await settle();
-    open[String(rate)] = await withLoopDelay(() => openModel(baseUrl, rate, secs, split));
+    open[String(rate)] = await withLoopDelay(() => openModel(baseUrl, rate, secs, split, pid));
     const f = open[String(rate)] as RunFigures;
     opts.log(`  ${label} open ${rate}/s: p50 ${f.p50} p99 ${f.p99} max ${f.max} ms, achieved ${f.achieved}`);
   }
@@ -216,13 +224,13 @@ export async function runCompare(opts: CompareOptions): Promise<{ result: Compar
     const [firstRate = 1_000] = opts.rates;
     await settle();
     await redisCommand(stack.redisPort, ["FLUSHALL"]);
-    const cold = await openModel(stack.baseUrl, firstRate, secs, split);
+    const cold = await openModel(stack.baseUrl, firstRate, secs, split, stack.service.pid);
     log(`a cold cache, ${firstRate}/s: p95 ${cold.p95} ms, p99 ${cold.p99} ms`);
 
     await settle();
     const pid = stack.service.pid ?? 0;
     const memoryBefore = residentMemory(pid);
-    const stressRun = await closedLoop(stack.baseUrl, secs, opts.stressUsers, split);
+    const stressRun = await closedLoop(stack.baseUrl, secs, opts.stressUsers, split, pid);
     const stress: StressFigures = {
       ...stressRun,
       users: opts.stressUsers,
@@ -236,7 +244,7 @@ export async function runCompare(opts: CompareOptions): Promise<{ result: Compar
     await waitDegraded(stack.baseUrl);
     await closedLoop(stack.baseUrl, warmSecs, Math.max(...opts.connections), split);
     await settle();
-    const degraded = await closedLoop(stack.baseUrl, secs, Math.max(...opts.connections), split);
+    const degraded = await closedLoop(stack.baseUrl, secs, Math.max(...opts.connections), split, pid);
     log(`a degraded: ${degraded.rps} req/s, ${degraded.failures} failures`);
 
     const date = new Date().toISOString().slice(0, 10);

@@ -155,9 +155,19 @@ export function goals(r: CompareResult): Goal[] {
   return out;
 }
 
-const CLOSED_HEADER = ["Target", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "failures"];
-const OPEN_HEADER = ["Target", "achieved req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "failures"];
-const RIGHT = [false, true, true, true, true, true, true];
+const CPU_COLUMNS = ["server CPU µs/req", "server CPU share", "others on its CPU"];
+const CLOSED_HEADER = ["Target", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "failures", ...CPU_COLUMNS];
+const OPEN_HEADER = [
+  "Target",
+  "achieved req/s",
+  "p50 ms",
+  "p95 ms",
+  "p99 ms",
+  "max ms",
+  "failures",
+  ...CPU_COLUMNS,
+];
+const RIGHT = [false, true, true, true, true, true, true, true, true, true];
 
 function figureRow(label: string, figures: RunFigures[], open: boolean): string[] {
   const s = (pick: (f: RunFigures) => number, digits = 2) => showSpread(spread(figures.map(pick)), digits);
@@ -169,6 +179,9 @@ function figureRow(label: string, figures: RunFigures[], open: boolean): string[
     s((f) => f.p99),
     s((f) => f.max),
     String(figures.reduce((t, f) => t + f.failures, 0)),
+    figures.every((f) => f.cpu) ? s((f) => f.cpu?.perRequestUs ?? 0, 1) : "n/a",
+    figures.every((f) => f.cpu) ? s((f) => f.cpu?.share ?? 0, 2) : "n/a",
+    figures.every((f) => f.cpu?.others !== undefined) ? s((f) => f.cpu?.others ?? 0, 2) : "n/a",
   ];
 }
 

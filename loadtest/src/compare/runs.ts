@@ -141,6 +141,12 @@ export interface RunFigures {
   failures: number;
   /** 1-minute load average just before the run. */
   load: number;
+  /**
+   * The server's own CPU time (user + system, every thread) per completed request, µs, and
+   * the share of one CPU it got over the run: on a shared machine a closed loop that got
+   * 0.6 of its CPU says the machine, not the server, set its pace.
+   */
+  cpu?: { perRequestUs: number; share: number; others?: number };
   /** The service only: its event-loop delay during the run, ms (monitorEventLoopDelay). */
   loopDelay?: { p99: number; max: number };
 }
@@ -165,8 +171,79 @@ export async function eventLoopDelay(baseUrl: string): Promise<{ p99: number; ma
 
 const load1 = () => round(os.loadavg()[0] ?? 0, 2);
 
+/** utime + stime of a process in seconds (Linux /proc), or undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
+
+/** Busy seconds (everything but idle and iowait, steal included) of one CPU, from /proc/stat. */
+function cpuBusySeconds(cpu: string | undefined): number | undefined {
+  if (cpu === undefined || !/^\d+$/.test(cpu)) return undefined;
+  try {
+    const line = readFileSync("/proc/stat", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith(`cpu${cpu} `));
+    const f = (line ?? "").trim().split(/\s+/).slice(1).map(Number);
+    if (f.length < 8) return undefined;
+    const total = f.slice(0, 8).reduce((t, v) => t + v, 0);
+    return (total - (f[3] ?? 0) - (f[4] ?? 0)) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `run` and adds the server's CPU figures (see RunFigures.cpu); with a CPU split, also
+ * how much of the server's CPU everything else took meanwhile (other tenants, VM steal).
+ */
+async function withCpu(
+  pid: number | undefined,
+  serverCpu: string | undefined,
+  run: () => Promise<RunFigures>,
+): Promise<RunFigures> {
+  const before = cpuSeconds(pid);
+  const busyBefore = cpuBusySeconds(serverCpu);
+  const started = performance.now();
+  const figures = await run();
+  const after = cpuSeconds(pid);
+  const busyAfter = cpuBusySeconds(serverCpu);
+  const wall = (performance.now() - started) / 1000;
+  if (before === undefined || after === undefined || figures.requests === 0) return figures;
+  const used = after - before;
+  const busy = busyBefore === undefined || busyAfter === undefined ? undefined : busyAfter - busyBefore;
+  return {
+    ...figures,
+    cpu: {
+      perRequestUs: round((used * 1e6) / figures.requests, 1),
+      share: round(used / wall, 2),
+      ...(busy === undefined ? {} : { others: round(Math.max(0, busy - used) / wall, 2) }),
+    },
+  };
+}
+
 /** Closed loop: `connections` wrk connections, no think time, the runbook mix. */
 export async function closedLoop(
+  baseUrl: string,
+  seconds: number,
+  connections: number,
+  split: CpuSplit | undefined,
+  serverPid?: number,
+): Promise<RunFigures> {
+  return withCpu(serverPid, split?.server, () => closedLoopRun(baseUrl, seconds, connections, split));
+}
+
+async function closedLoopRun(
   baseUrl: string,
   seconds: number,
   connections: number,
@@ -185,6 +262,16 @@ export async function closedLoop(
 
 /** Open model at `rate` req/s (vegeta): arrivals on schedule whatever the answers do. */
 export async function openModel(
+  baseUrl: string,
+  rate: number,
+  seconds: number,
+  split: CpuSplit | undefined,
+  serverPid?: number,
+): Promise<RunFigures> {
+  return withCpu(serverPid, split?.server, () => openModelRun(baseUrl, rate, seconds, split));
+}
+
+async function openModelRun(
   baseUrl: string,
   rate: number,
   seconds: number,
