@@ -10,7 +10,7 @@ import {
 } from "./cache-entry.js";
 import { LocalTier } from "./local-tier.js";
 import type { InvalidEntryReason } from "./metric-labels.js";
-import { counterSeries } from "./metric-series.js";
+import { counterSeries, histogramSeries } from "./metric-series.js";
 import type { ServiceMetrics } from "./metrics.js";
 import { rateLimited } from "./rate-limited.js";
 import { FAILURES_TO_DOWN, RedisHealth } from "./redis-health.js";
@@ -32,6 +32,11 @@ export interface ResourceCache {
    * `undefined` otherwise (then `get` is the lookup, and counts the local miss).
    */
   peek(key: string, encoding: BodyEncoding): CachedBody | undefined;
+  /**
+   * With Redis unusable, counts a lookup exactly as `get` would (an error and a miss) and
+   * returns true, without a promise; with Redis usable counts nothing and returns false.
+   */
+  lookupWhileUnavailable(): boolean;
   /** Stores an entry with the TTL; false when it could not (counted and logged, never thrown). */
   set(key: string, entry: BodyEntry): Promise<boolean>;
   /** Connected and answering: lookups and writes go to Redis (mcp_resource_cache_up). */
@@ -166,6 +171,7 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
     onUp: () => logger.info({ redis: redactRedisUrl(options.url) }, "cache answering again"),
   });
   const localHit = counterSeries(metrics.localLookups, { result: "hit" });
+  const unavailableMiss = histogramSeries(metrics.cacheLatency, { cache_result: "miss" });
   /** Lookups and writes go to Redis only while it is connected and answering. */
   const available = () => client.isReady && health.answering;
   if (local) {
@@ -299,6 +305,14 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
       if (!held) return undefined;
       localHit();
       return variantOf(held, encoding);
+    },
+
+    lookupWhileUnavailable() {
+      if (available()) return false;
+      metrics.cacheErrors.inc({ operation: "get" });
+      recordingSpan()?.setAttribute("cache.error", "unavailable");
+      unavailableMiss(0);
+      return true;
     },
 
     async get(key, encoding) {
