@@ -257,7 +257,13 @@ export function resourceFastLane({
       const encoding = chooseEncoding(req);
       const local = loader.loadLocal(ref, encoding);
       if (local) sendLoaded(req, res, local);
-      else loader.load(ref, encoding).then((loaded) => sendLoaded(req, res, loaded), next);
+      // .catch after .then: an error while sending must reach the error handler too, not
+      // become an unhandled rejection.
+      else
+        loader
+          .load(ref, encoding)
+          .then((loaded) => sendLoaded(req, res, loaded))
+          .catch(next);
     });
   };
 }
