@@ -50,6 +50,8 @@ export interface SelfHostedStack {
   readonly baseUrl: string;
   readonly redisUrl: string;
   readonly redisPort: number;
+  /** redis-server's pid (perf:compare pins it next to the service). */
+  readonly redisPid: number | undefined;
   readonly servicePort: number;
   readonly service: ServiceProcess;
   readonly redisVersion: string;
@@ -99,6 +101,7 @@ export async function startSelfHostedStack(opts: SelfHostOptions = {}): Promise<
       baseUrl: service.url,
       redisUrl: redis.url,
       redisPort: redis.port,
+      redisPid: redis.pid,
       servicePort: service.port,
       service,
       redisVersion: version,

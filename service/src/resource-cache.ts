@@ -10,6 +10,7 @@ import {
 } from "./cache-entry.js";
 import { LocalTier } from "./local-tier.js";
 import type { InvalidEntryReason } from "./metric-labels.js";
+import { counterSeries, histogramSeries } from "./metric-series.js";
 import type { ServiceMetrics } from "./metrics.js";
 import { rateLimited } from "./rate-limited.js";
 import { FAILURES_TO_DOWN, RedisHealth } from "./redis-health.js";
@@ -26,6 +27,16 @@ export type CacheState = "ok" | "disconnected" | "not_answering" | "writes_faili
 export interface ResourceCache {
   /** Returns the wanted variant on a hit, `undefined` on a miss, an error or a timeout. */
   get(key: string, encoding: BodyEncoding): Promise<CachedBody | undefined>;
+  /**
+   * The wanted variant when the in-process tier holds it, without waiting for anything;
+   * `undefined` otherwise (then `get` is the lookup, and counts the local miss).
+   */
+  peek(key: string, encoding: BodyEncoding): CachedBody | undefined;
+  /**
+   * With Redis unusable, counts a lookup exactly as `get` would (an error and a miss) and
+   * returns true, without a promise; with Redis usable counts nothing and returns false.
+   */
+  lookupWhileUnavailable(): boolean;
   /** Stores an entry with the TTL; false when it could not (counted and logged, never thrown). */
   set(key: string, entry: BodyEntry): Promise<boolean>;
   /** Connected and answering: lookups and writes go to Redis (mcp_resource_cache_up). */
@@ -179,6 +190,8 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
       ),
     onUp: () => logger.info({ redis: redactRedisUrl(options.url) }, "cache answering again"),
   });
+  const localHit = counterSeries(metrics.localLookups, { result: "hit" });
+  const unavailableMiss = histogramSeries(metrics.cacheLatency, { cache_result: "miss" });
   /** Lookups and writes go to Redis only while it is connected and answering. */
   const available = () => client.isReady && health.answering;
   if (local) {
@@ -305,6 +318,22 @@ export function createResourceCache(options: ResourceCacheOptions): ResourceCach
       return writesFailing ? "writes_failing" : "ok";
     },
     localTier: () => (local ? { entries: local.size, bytes: local.bytes } : undefined),
+
+    peek(key, encoding) {
+      if (!local || !available()) return undefined;
+      const held = local.get(key);
+      if (!held) return undefined;
+      localHit();
+      return variantOf(held, encoding);
+    },
+
+    lookupWhileUnavailable() {
+      if (available()) return false;
+      metrics.cacheErrors.inc({ operation: "get" });
+      recordingSpan()?.setAttribute("cache.error", "unavailable");
+      unavailableMiss(0);
+      return true;
+    },
 
     async get(key, encoding) {
       const usable = available();

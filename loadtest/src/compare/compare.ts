@@ -2,11 +2,15 @@
  * perf:compare - how close the service comes to what Express (and node:http) can do on this
  * machine with the same workload: (a) the service with a real Redis, self-hosted, as shipped;
  * (b) a minimal Express 5 app and (c) a bare node:http server, both returning the bytes
- * captured from (a) from memory. Closed loop and fixed arrival rate for each, then (a) again
- * with Redis stopped. Writes docs/benchmarks/compare-<date>.md.
+ * captured from (a) from memory. Each run measures all three back to back: closed loop with
+ * wrk at each connection count, open model with vegeta at each rate. Then (a) alone: cold
+ * cache, the stress profile's users (memory), and Redis stopped. Servers run on CPU 0 and the
+ * generators on CPU 1 where the machine allows (cpu-split.ts). Writes
+ * docs/benchmarks/compare-<date>.md and prints it.
  *
- *   tsx loadtest/src/compare/compare.ts [--duration 30s] [--rate 1000] [--engine autocannon]
- *       [--out-dir docs/benchmarks] [--results-dir perf-results/compare-<time>]
+ *   tsx loadtest/src/compare/compare.ts [--duration 10s] [--runs 3] [--rates 1000,3000]
+ *       [--connections 10,100] [--stress-users 500] [--out-dir docs/benchmarks]
+ *       [--results-dir perf-results/compare-<time>]
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -16,35 +20,51 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parseCliDuration } from "../../../lib/contract/duration.js";
 import { REPO_ROOT } from "../../../lib/repo.js";
+import { type CpuSplit, describeCpuSplit, detectCpuSplit } from "../engines/cpu-split.js";
+import { vegetaBinary } from "../engines/vegeta.js";
 import { redisCommand, startSelfHostedStack } from "../selfhost.js";
 import { round } from "../workload/numbers.js";
 import {
   type CompareResult,
+  type CompareRun,
   type Machine,
-  ratio,
   renderReport,
   type StressFigures,
+  TARGETS,
   type Target,
+  type TargetRun,
 } from "./report.js";
 import {
-  type Baseline,
-  CONNECTIONS,
   captureResponses,
   closedLoop,
-  fixedRate,
-  fixedRateWarmupSeconds,
+  eventLoopDelay,
+  openModel,
+  pinServer,
   type RunFigures,
   residentMemory,
-  STRESS_PROFILE,
   startBaseline,
 } from "./runs.js";
 
 export interface CompareOptions {
   durationSeconds: number;
-  rate: number;
+  runs: number;
+  rates: number[];
+  connections: number[];
+  stressUsers: number;
   outDir: string;
   resultsDir: string;
   log: (line: string) => void;
+}
+
+function versionOf(command: string, args: string[], pattern: RegExp): string {
+  try {
+    // wrk -v prints its version and exits 1.
+    const out = execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return pattern.exec(out)?.[1] ?? out.trim();
+  } catch (error) {
+    const out = String((error as { stdout?: string }).stdout ?? "");
+    return pattern.exec(out)?.[1] ?? "unknown";
+  }
 }
 
 function machine(redis: string): Machine {
@@ -55,13 +75,6 @@ function machine(redis: string): Machine {
   } catch {
     // not Linux: keep os.type()
   }
-  let autocannonVersion = "unknown";
-  try {
-    const pkg = path.join(REPO_ROOT, "node_modules", "autocannon", "package.json");
-    autocannonVersion = (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version;
-  } catch {
-    // left as unknown
-  }
   return {
     cpu: cpus[0]?.model.trim() ?? "unknown",
     cpus: cpus.length,
@@ -69,17 +82,13 @@ function machine(redis: string): Machine {
     os: osName,
     node: process.version,
     redis,
-    autocannon: autocannonVersion,
+    wrk: versionOf("wrk", ["-v"], /^(wrk \S+)/m),
+    vegeta: versionOf(vegetaBinary(), ["-version"], /Version:\s*(\S+)/),
     loadAverage: os.loadavg().map((v) => round(v, 2)),
   };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 1_000));
-
-/** An unrecorded closed-loop run first, so every target is measured with its JIT warm. */
-async function warmUp(baseUrl: string, secs: number): Promise<void> {
-  await closedLoop(baseUrl, Math.max(1, Math.min(5, Math.round(secs / 4))), "compare-warmup");
-}
 
 /** Polls /readyz until the service reports it lost Redis (it stays up, "degraded"). */
 async function waitDegraded(baseUrl: string): Promise<void> {
@@ -96,174 +105,202 @@ async function waitDegraded(baseUrl: string): Promise<void> {
 
 function notes(r: Omit<CompareResult, "notes">): string[] {
   const out = [
-    `The load generator shares the machine's ${r.machine.cpus} CPUs with the server under test; on a 2-core box the ` +
-      "figures are a ceiling for this setup, not for the service, and other work on the machine (see load " +
-      "averages) moves them by several percent between runs.",
+    `CPU split: ${r.cpuSplit}. The machine's load average is in the Machine section: other work on it moves ` +
+      "absolute figures between runs, which is why every ratio compares targets measured in the same run.",
     "(a) runs as the image runs it: compiled (`npm run build`), `node --import dist/.../telemetry/register.js " +
       "dist/service/src/main.js` with the image's NODE_OPTIONS=--max-semi-space-size=8 and MALLOC_ARENA_MAX=2; " +
       "metrics, pino logging (LOG_LEVEL=warn) and the in-process tier on, tracing off (no OTLP endpoint set, " +
       "the shipped default).",
     "(b) and (c) return the captured bytes with the service's Content-Type/ETag/Cache-Control; (b) uses " +
-      "Express defaults otherwise (x-powered-by, query parser, res.send). Every response in every run is " +
-      "checked against the contract by the workload's checks.",
-    "Each target gets an unrecorded closed-loop warm-up (duration/4, 1-5 s) before it is measured.",
-    "Fixed rate is an open model (loadtest/src/arrival-rate.ts, k6 constant-arrival-rate semantics): " +
-      "arrivals evenly spaced, at most 100 in flight, an arrival finding all connections busy is dropped and " +
-      "counted as a failure. Latency runs from each request's send to the end of its body. Each fixed-rate " +
-      `run first sends ${fixedRateWarmupSeconds(r.durationSeconds)} s at the rate unrecorded (the generator's JIT ` +
-      "and connections); the cold-cache run sends FLUSHALL as recording starts.",
+      "Express defaults otherwise (x-powered-by, query parser, res.send). Every captured response was checked " +
+      "against the workload's contract checks; wrk and vegeta count a status >= 400, a timeout or a socket " +
+      "error as a failure.",
+    "Closed loop: wrk, one thread, the runbook mix as a generated Lua script (loadtest/src/engines/wrk.ts); " +
+      "latency from a request's write to its response's end. Open model: vegeta attack at a constant rate " +
+      "(at most 1,000 workers), targets from the same mix (loadtest/src/engines/vegeta.ts).",
+    "Each target gets an unrecorded closed-loop warm-up before the first run.",
+    "Server CPU µs/req is the server process's user + system time (every thread, /proc) per completed " +
+      "request: the figure least moved by other work on the machine. Server CPU share is the part of one " +
+      "CPU it got during the phase; a closed loop is saturated, so a share well below 1 means something " +
+      "else ran on the server's CPU and the req/s of that phase says more about the machine than the server. " +
+      "Others on its CPU is that directly: the share of the server's CPU (with a split) busy with anything " +
+      "but the server process during the phase (Redis, other tenants, VM steal).",
   ];
-  for (const t of ["a", "b", "c"] as Target[]) {
-    const lag = r.fixed[t].sendLagP99;
-    if (lag !== undefined && lag > 2)
-      out.push(
-        `Fixed rate: the generator sent ${t}'s requests up to ${lag} ms late (p99), a sign the shared CPUs were busy.`,
-      );
+  for (const [i, run] of r.runs.entries()) {
+    for (const t of TARGETS) {
+      for (const [rate, f] of Object.entries(run.targets[t].open)) {
+        if ((f.achieved ?? 0) < Number(rate) * 0.95)
+          out.push(
+            `Run ${i + 1}: ${t} answered ${f.achieved} of ${rate} req/s successfully (saturated, or failures).`,
+          );
+      }
+    }
   }
-  for (const t of ["a", "b", "c"] as Target[]) {
-    const f = r.fixed[t];
-    if (f.rps < r.rate * 0.95)
-      out.push(
-        `Fixed rate: ${t} achieved only ${f.rps} of ${r.rate} req/s (saturated or load generator bound).`,
-      );
-  }
-  const ab = ratio(r.closed.a.rps, r.closed.b.rps);
-  const dn = ratio(r.degraded.rps, r.closed.a.rps);
-  const peak = r.stress.memoryAfter?.peakMiB;
-  const verdict = (ok: boolean) => (ok ? "met" : "missed");
-  out.push(
-    `Goals (docs/benchmarks/performance.md): a/b >= 0.8 → ${ab} (${verdict(ab >= 0.8)}); p99 < 10 ms at ${r.rate} req/s → ` +
-      `${r.fixed.a.p99} ms (${verdict(r.fixed.a.p99 < 10)}); cold-cache p95 < 20 ms → ${r.cold.p95} ms ` +
-      `(${verdict(r.cold.p95 < 20)}); Redis down: 0 failed → ` +
-      `${r.degraded.failures} (${verdict(r.degraded.failures === 0)}), >= 0.7 of normal → ${dn} ` +
-      `(${verdict(dn >= 0.7)}); RSS < 200 MB at ${r.stress.users} users → ` +
-      `${peak === undefined ? "not measured (no /proc)" : `${peak} MiB peak (${verdict(peak * 1.048576 < 200)})`}.`,
-  );
   return out;
 }
 
+async function measureTarget(
+  baseUrl: string,
+  pid: number | undefined,
+  opts: CompareOptions,
+  split: CpuSplit | undefined,
+  label: Target,
+): Promise<TargetRun> {
+  const secs = opts.durationSeconds;
+  const closed: Record<string, RunFigures> = {};
+  const open: Record<string, RunFigures> = {};
+  // The service's own event-loop delay around each phase (the baselines have no /metrics).
+  const withLoopDelay = async (run: () => Promise<RunFigures>): Promise<RunFigures> => {
+    if (label !== "a") return run();
+    await eventLoopDelay(baseUrl);
+    const figures = await run();
+    const loopDelay = await eventLoopDelay(baseUrl);
+    return loopDelay ? { ...figures, loopDelay } : figures;
+  };
+  for (const c of opts.connections) {
+    await settle();
+    closed[String(c)] = await withLoopDelay(() => closedLoop(baseUrl, secs, c, split, pid));
+    const f = closed[String(c)] as RunFigures;
+    opts.log(
+      `  ${label} closed ${c}: ${f.rps} req/s, p99 ${f.p99} ms, failures ${f.failures}, server CPU ${f.cpu?.perRequestUs ?? "?"} µs/req (share ${f.cpu?.share ?? "?"})`,
+    );
+  }
+  for (const rate of opts.rates) {
+    await settle();
+    open[String(rate)] = await withLoopDelay(() => openModel(baseUrl, rate, secs, split, pid));
+    const f = open[String(rate)] as RunFigures;
+    opts.log(`  ${label} open ${rate}/s: p50 ${f.p50} p99 ${f.p99} max ${f.max} ms, achieved ${f.achieved}`);
+  }
+  return { closed, open, memory: pid === undefined ? undefined : residentMemory(pid) };
+}
+
 export async function runCompare(opts: CompareOptions): Promise<{ result: CompareResult; report: string }> {
-  const { log, durationSeconds: secs, rate } = opts;
+  const { log, durationSeconds: secs } = opts;
   mkdirSync(opts.resultsDir, { recursive: true });
   const captured = path.join(opts.resultsDir, "captured.json");
+  const split = detectCpuSplit();
+  const cpuSplit = describeCpuSplit(split);
+  log(`CPU split: ${cpuSplit}`);
   const stack = await startSelfHostedStack({
     logDir: path.join(opts.resultsDir, "logs"),
     log,
     asShipped: true,
   });
-  const m = machine(stack.redisVersion);
-  let closedA: RunFigures;
-  let fixedA: RunFigures;
-  let coldA: RunFigures;
-  let stress: StressFigures;
-  let degraded: RunFigures;
-  let urls: number;
+  const servers: Array<{ stop(): Promise<void> }> = [stack];
   try {
-    urls = await captureResponses(stack.baseUrl, captured);
-    log(`captured ${urls} responses (cache warm)`);
-    await warmUp(stack.baseUrl, secs);
-    closedA = await closedLoop(stack.baseUrl, secs, "compare-a");
-    log(`a closed: ${closedA.rps} req/s p99 ${closedA.p99} ms`);
-    await settle();
-    fixedA = await fixedRate(stack.baseUrl, rate, secs);
-    log(`a fixed ${rate}/s: p99 ${fixedA.p99} ms`);
+    pinServer(stack.service.pid, split);
+    pinServer(stack.redisPid, split);
+    const m = machine(stack.redisVersion);
+    const urls = await captureResponses(stack.baseUrl, captured);
+    log(`captured and checked ${urls} responses (cache warm)`);
+    const express = await startBaseline("express", captured);
+    servers.push(express);
+    const bare = await startBaseline("http", captured);
+    servers.push(bare);
+    pinServer(express.pid, split);
+    pinServer(bare.pid, split);
+    const target: Record<Target, { baseUrl: string; pid: number | undefined }> = {
+      a: { baseUrl: stack.baseUrl, pid: stack.service.pid },
+      b: express,
+      c: bare,
+    };
+    const warmSecs = Math.max(1, Math.min(5, Math.round(secs / 4)));
+    for (const t of TARGETS)
+      await closedLoop(target[t].baseUrl, warmSecs, Math.max(...opts.connections), split);
+
+    const runs: CompareRun[] = [];
+    for (let i = 0; i < opts.runs; i++) {
+      // Rotated so that no target always runs first (or last) in a run.
+      const order = TARGETS.map((_, k) => TARGETS[(k + i) % TARGETS.length] as Target);
+      log(`run ${i + 1} of ${opts.runs} (${order.join(", ")})`);
+      const targets = {} as Record<Target, TargetRun>;
+      for (const t of order)
+        targets[t] = await measureTarget(target[t].baseUrl, target[t].pid, opts, split, t);
+      runs.push({ order, targets });
+    }
+
     // Cold cache: FLUSHALL empties Redis and, through its tracking invalidation, every
-    // in-process tier, sent as recording starts (after the generator's own warm-up).
+    // in-process tier, just before the attack starts.
+    const [firstRate = 1_000] = opts.rates;
     await settle();
-    coldA = await fixedRate(stack.baseUrl, rate, secs, () => {
-      redisCommand(stack.redisPort, ["FLUSHALL"]).catch((error: unknown) => log(`FLUSHALL failed: ${error}`));
-    });
-    log(`a cold cache, fixed ${rate}/s: p95 ${coldA.p95} ms, p99 ${coldA.p99} ms`);
-    // Memory under the stress profile's 500 users (closed loop, all at once).
+    await redisCommand(stack.redisPort, ["FLUSHALL"]);
+    const cold = await openModel(stack.baseUrl, firstRate, secs, split, stack.service.pid);
+    log(`a cold cache, ${firstRate}/s: p95 ${cold.p95} ms, p99 ${cold.p99} ms`);
+
     await settle();
     const pid = stack.service.pid ?? 0;
     const memoryBefore = residentMemory(pid);
-    const stressRun = await closedLoop(stack.baseUrl, secs, "compare-a-stress", STRESS_PROFILE);
-    stress = { ...stressRun, memoryBefore, memoryAfter: residentMemory(pid), users: STRESS_PROFILE.users };
-    log(
-      `a stress ${stress.users} users: ${stress.rps} req/s, peak RSS ${stress.memoryAfter?.peakMiB ?? "?"} MiB`,
-    );
+    const stressRun = await closedLoop(stack.baseUrl, secs, opts.stressUsers, split, pid);
+    const stress: StressFigures = {
+      ...stressRun,
+      users: opts.stressUsers,
+      memoryBefore,
+      memoryAfter: residentMemory(pid),
+    };
+    log(`a stress ${stress.users}: ${stress.rps} req/s, peak RSS ${stress.memoryAfter?.peakMiB ?? "?"} MiB`);
+
     // SHUTDOWN closes the connection instead of replying, so the rejection is the success.
     await redisCommand(stack.redisPort, ["SHUTDOWN", "NOSAVE"]).catch(() => "");
     await waitDegraded(stack.baseUrl);
-    await warmUp(stack.baseUrl, secs);
-    degraded = await closedLoop(stack.baseUrl, secs, "compare-a-degraded");
-    log(`a degraded: ${degraded.rps} req/s, ${degraded.failures} failures`);
-  } finally {
-    await stack.stop();
-  }
-  const baseline = async (kind: "express" | "http") => {
+    await closedLoop(stack.baseUrl, warmSecs, Math.max(...opts.connections), split);
     await settle();
-    const server: Baseline = await startBaseline(kind, captured);
-    try {
-      await warmUp(server.baseUrl, secs);
-      const closed = await closedLoop(server.baseUrl, secs, `compare-${kind}`);
-      await settle();
-      const fixed = await fixedRate(server.baseUrl, rate, secs);
-      log(`${kind}: ${closed.rps} req/s p99 ${closed.p99} ms; fixed p99 ${fixed.p99} ms`);
-      return { closed, fixed };
-    } finally {
-      await server.stop();
-    }
-  };
-  const b = await baseline("express");
-  const c = await baseline("http");
-  const date = new Date().toISOString().slice(0, 10);
-  const partial = {
-    date,
-    durationSeconds: secs,
-    rate,
-    connections: CONNECTIONS,
-    urls,
-    machine: m,
-    closed: { a: closedA, b: b.closed, c: c.closed },
-    fixed: { a: fixedA, b: b.fixed, c: c.fixed },
-    cold: coldA,
-    stress,
-    degraded,
-  };
-  const result: CompareResult = { ...partial, notes: notes(partial) };
-  const report = renderReport(result);
-  mkdirSync(opts.outDir, { recursive: true });
-  writeFileSync(path.join(opts.outDir, `compare-${date}.md`), report);
-  writeFileSync(path.join(opts.resultsDir, "compare.json"), `${JSON.stringify(result, null, 2)}\n`);
-  return { result, report };
+    const degraded = await closedLoop(stack.baseUrl, secs, Math.max(...opts.connections), split, pid);
+    log(`a degraded: ${degraded.rps} req/s, ${degraded.failures} failures`);
+
+    const date = new Date().toISOString().slice(0, 10);
+    const partial = {
+      date,
+      durationSeconds: secs,
+      connections: opts.connections,
+      rates: opts.rates,
+      urls,
+      machine: m,
+      cpuSplit,
+      runs,
+      cold,
+      stress,
+      degraded,
+    };
+    const result: CompareResult = { ...partial, notes: notes(partial) };
+    const report = renderReport(result);
+    mkdirSync(opts.outDir, { recursive: true });
+    writeFileSync(path.join(opts.outDir, `compare-${date}.md`), report);
+    writeFileSync(path.join(opts.resultsDir, "compare.json"), `${JSON.stringify(result, null, 2)}\n`);
+    return { result, report };
+  } finally {
+    for (const server of servers.reverse()) await server.stop();
+  }
 }
 
-function k6Installed(): boolean {
-  try {
-    execFileSync("k6", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
+function numberList(name: string, value: string): number[] {
+  const list = value.split(",").map((v) => Number(v.trim()));
+  if (list.length === 0 || list.some((v) => !(Number.isInteger(v) && v > 0)))
+    throw new Error(`--${name} must be a comma-separated list of positive integers, got ${value}`);
+  return list;
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      duration: { type: "string", default: "30s" },
-      rate: { type: "string", default: "1000" },
-      engine: { type: "string", default: "autocannon" },
+      duration: { type: "string", default: "10s" },
+      runs: { type: "string", default: "3" },
+      rates: { type: "string", default: "1000,3000" },
+      connections: { type: "string", default: "10,100" },
+      "stress-users": { type: "string", default: "500" },
       "out-dir": { type: "string" },
       "results-dir": { type: "string" },
     },
   });
-  if (values.engine === "k6") {
-    throw new Error(
-      k6Installed()
-        ? "perf:compare drives only the autocannon engine so far; run it with --engine autocannon"
-        : "k6 is not installed (no `k6` on PATH); run perf:compare with --engine autocannon",
-    );
-  }
-  if (values.engine !== "autocannon") throw new Error(`unknown engine "${values.engine}"`);
-  const rate = Number(values.rate);
-  if (!(rate > 0)) throw new Error(`--rate must be a positive number, got ${values.rate}`);
+  const [runs] = numberList("runs", values.runs);
+  const [stressUsers] = numberList("stress-users", values["stress-users"]);
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const root = REPO_ROOT;
   const { report } = await runCompare({
     durationSeconds: parseCliDuration(values.duration) / 1_000,
-    rate,
+    runs: runs as number,
+    rates: numberList("rates", values.rates),
+    connections: numberList("connections", values.connections),
+    stressUsers: stressUsers as number,
     outDir: values["out-dir"] ?? path.join(root, "docs", "benchmarks"),
     resultsDir: values["results-dir"] ?? path.join(root, "perf-results", `compare-${stamp}`),
     log: (line) => process.stderr.write(`${line}\n`),

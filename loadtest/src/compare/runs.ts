@@ -1,7 +1,7 @@
 /**
- * The pieces perf:compare is made of: the URL catalogue, capturing the service's responses,
- * starting a baseline server child, a closed-loop run (the autocannon engine) and a
- * constant-arrival-rate run (arrival-rate.ts), each returning plain figures.
+ * The pieces perf:compare is made of: the URL catalogue, capturing (and checking) the
+ * service's responses, starting a baseline server child, a closed-loop run (wrk) and an
+ * open-model run (vegeta), each returning plain figures.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -16,33 +16,34 @@ import {
 } from "../../../lib/contract/resource-kinds.js";
 import { REPO_ROOT } from "../../../lib/repo.js";
 import { shippedResources } from "../../../lib/workload/catalogue.js";
-import type { ArrivalRateResult } from "../engines/arrival-rate.js";
-import { runAutocannon } from "../engines/autocannon.js";
+import { checkResponse } from "../../../lib/workload/checks.js";
+import type { Expectation } from "../../../lib/workload/plan.js";
+import { type CpuSplit, pinProcess } from "../engines/cpu-split.js";
+import { MIX_HEADERS, mixPaths } from "../engines/request-mix.js";
+import { runVegeta } from "../engines/vegeta.js";
+import { runWrk } from "../engines/wrk.js";
 import { round } from "../workload/numbers.js";
-import { PROFILES, type Profile } from "../workload/profiles.js";
 import type { BaselineKind, CapturedResponse } from "./baseline-server.js";
-
-/** The headers autocannon sends for the workload; the capture sends the same ones. */
-export const REQUEST_HEADERS = { accept: "application/json", "user-agent": "mcp-loadtest-autocannon" };
 
 /** Headers copied into the baselines: what shapes the bytes on the wire, nothing per-request. */
 const KEPT_HEADERS = ["content-type", "etag", "cache-control", "vary"];
 
-export const CONNECTIONS = 100;
-
-/** The runbook mix at 100 connections, all opened at once: a ramp would skew short runs. */
-export const COMPARE_PROFILE: Profile = { ...PROFILES.full, spawnRate: CONNECTIONS };
-
-/** Every path+query the workload can produce (see planRequest in workload.ts). */
-export function workloadUrls(): string[] {
+/** Every path+query the workload can produce, with what its body must hold. */
+export function workloadUrls(): Array<{ url: string; expect: Expectation }> {
   const listings = (RESOURCE_KINDS as readonly ResourceKind[]).flatMap((kind) => listingPath(kind) ?? []);
-  return [...shippedResources().map(resourcePath), ...listings];
+  return [
+    ...shippedResources().map((ref) => ({
+      url: resourcePath(ref),
+      expect: { kind: "resource" as const, uri: ref.uri },
+    })),
+    ...listings.map((url) => ({ url, expect: { kind: "listing" as const } })),
+  ];
 }
 
 /** GET one URL with node:http (not fetch, which would ask for and undo compression). */
 function get(baseUrl: string, url: string): Promise<CapturedResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.get(`${baseUrl}${url}`, { headers: REQUEST_HEADERS, timeout: 10_000 }, (res) => {
+    const req = http.get(`${baseUrl}${url}`, { headers: MIX_HEADERS, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
@@ -60,20 +61,30 @@ function get(baseUrl: string, url: string): Promise<CapturedResponse> {
   });
 }
 
-/** Captures every workload URL once (which also warms the service's cache) into a file. */
+/**
+ * Captures every workload URL once (which also warms the service's cache) into a file, each
+ * response checked against the contract: wrk and vegeta count statuses only, so this is where
+ * the bytes every later run serves are known to be right.
+ */
 export async function captureResponses(baseUrl: string, file: string): Promise<number> {
   const out: Record<string, CapturedResponse> = {};
-  for (const url of workloadUrls()) {
+  const urls = workloadUrls();
+  const mix = new Set(mixPaths());
+  for (const { url, expect } of urls) {
     const r = await get(baseUrl, url);
-    if (r.status !== 200) throw new Error(`capture: GET ${url} returned ${r.status}`);
+    const failed = checkResponse(expect, r.status, Buffer.from(r.body, "base64").toString("utf8"));
+    if (failed) throw new Error(`capture: GET ${url}: ${failed}`);
     out[url] = r;
   }
+  for (const url of mix)
+    if (!out[url]) throw new Error(`capture: the mix requests ${url}, not in the catalogue`);
   writeFileSync(file, JSON.stringify(out));
   return Object.keys(out).length;
 }
 
 export interface Baseline {
   baseUrl: string;
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -108,143 +119,182 @@ export async function startBaseline(kind: BaselineKind, capturedFile: string): P
     await exited;
     clearTimeout(kill);
   };
-  return { baseUrl: `http://127.0.0.1:${port}`, stop };
+  return { baseUrl: `http://127.0.0.1:${port}`, pid: child.pid, stop };
 }
 
+/** Pins a server-side process to the split's server CPUs (no-op without a split). */
+export function pinServer(pid: number | undefined, split: CpuSplit | undefined): void {
+  if (split && pid !== undefined) pinProcess(pid, split.server);
+}
+
+/** One run's figures; latencies in ms. */
 export interface RunFigures {
+  /** Closed loop: completed req/s. Open model: the rate asked for. */
   rps: number;
+  /** Open model: successful responses per second actually achieved. */
+  achieved?: number;
   p50: number;
   p95: number;
   p99: number;
+  max: number;
   requests: number;
   failures: number;
-  failureRate: number;
-  /** 1-minute load average just before and just after the run. */
-  load: { before: number; after: number };
-  /** Top failure reasons, for the notes. */
-  reasons: Record<string, number>;
-  /** Fixed-rate runs: p99 of how late the generator sent against schedule, ms. */
-  sendLagP99?: number;
+  /** 1-minute load average just before the run. */
+  load: number;
+  /**
+   * The server's own CPU time (user + system, every thread) per completed request, µs, and
+   * the share of one CPU it got over the run: on a shared machine a closed loop that got
+   * 0.6 of its CPU says the machine, not the server, set its pace.
+   */
+  cpu?: { perRequestUs: number; share: number; others?: number };
+  /** The service only: its event-loop delay during the run, ms (monitorEventLoopDelay). */
+  loopDelay?: { p99: number; max: number };
+}
+
+/**
+ * The service's event-loop delay over one run: prom-client's default metrics read a
+ * perf_hooks.monitorEventLoopDelay histogram and reset it at every scrape, so a scrape just
+ * before the run starts it afresh and one just after reads the run.
+ */
+export async function eventLoopDelay(baseUrl: string): Promise<{ p99: number; max: number } | undefined> {
+  try {
+    const text = await (await fetch(`${baseUrl}/metrics`)).text();
+    const read = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(text)?.[1]);
+    const p99 = read("nodejs_eventloop_lag_p99_seconds");
+    const max = read("nodejs_eventloop_lag_max_seconds");
+    if (!Number.isFinite(p99) || !Number.isFinite(max)) return undefined;
+    return { p99: round(p99 * 1000, 2), max: round(max * 1000, 2) };
+  } catch {
+    return undefined;
+  }
 }
 
 const load1 = () => round(os.loadavg()[0] ?? 0, 2);
 
-/** The stress profile's 500 users, all at once, for the memory reading. */
-export const STRESS_PROFILE: Profile = { ...PROFILES.stress, spawnRate: PROFILES.stress.users };
+/** utime + stime of a process in seconds (Linux /proc), or undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
-/** Closed loop: 100 connections (or `profile`'s users), no think time, the runbook mix, every response checked. */
-export async function closedLoop(
-  baseUrl: string,
-  seconds: number,
-  testId: string,
-  profile: Profile = COMPARE_PROFILE,
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
+
+/** Busy seconds (everything but idle and iowait, steal included) of one CPU, from /proc/stat. */
+function cpuBusySeconds(cpu: string | undefined): number | undefined {
+  if (cpu === undefined || !/^\d+$/.test(cpu)) return undefined;
+  try {
+    const line = readFileSync("/proc/stat", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith(`cpu${cpu} `));
+    const f = (line ?? "").trim().split(/\s+/).slice(1).map(Number);
+    if (f.length < 8) return undefined;
+    const total = f.slice(0, 8).reduce((t, v) => t + v, 0);
+    return (total - (f[3] ?? 0) - (f[4] ?? 0)) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `run` and adds the server's CPU figures (see RunFigures.cpu); with a CPU split, also
+ * how much of the server's CPU everything else took meanwhile (other tenants, VM steal).
+ */
+async function withCpu(
+  pid: number | undefined,
+  serverCpu: string | undefined,
+  run: () => Promise<RunFigures>,
 ): Promise<RunFigures> {
-  const before = load1();
-  const s = await runAutocannon({
-    baseUrl,
-    profile,
-    durationSeconds: seconds,
-    thresholds: [],
-    testId,
-    seed: 42,
-  });
-  const o = s.overall;
+  const before = cpuSeconds(pid);
+  const busyBefore = cpuBusySeconds(serverCpu);
+  const started = performance.now();
+  const figures = await run();
+  const after = cpuSeconds(pid);
+  const busyAfter = cpuBusySeconds(serverCpu);
+  const wall = (performance.now() - started) / 1000;
+  if (before === undefined || after === undefined || figures.requests === 0) return figures;
+  const used = after - before;
+  const busy = busyBefore === undefined || busyAfter === undefined ? undefined : busyAfter - busyBefore;
   return {
-    rps: o.rps,
-    p50: o.p50,
-    p95: o.p95,
-    p99: o.p99,
-    requests: o.requests,
-    failures: o.failures,
-    failureRate: o.failureRate,
-    load: { before, after: load1() },
-    reasons: s.failureReasons,
+    ...figures,
+    cpu: {
+      perRequestUs: round((used * 1e6) / figures.requests, 1),
+      share: round(used / wall, 2),
+      ...(busy === undefined ? {} : { others: round(Math.max(0, busy - used) / wall, 2) }),
+    },
   };
 }
 
-/** Runs arrival-rate-cli.ts in a child process (see there why) and returns its result. */
-function arrivalRateInChild(args: string[], onRecordingStart?: () => void): Promise<ArrivalRateResult> {
-  const entry = path.join(REPO_ROOT, "loadtest", "src", "engines", "arrival-rate-cli.ts");
-  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
-    cwd: REPO_ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let buffered = "";
-    let result: ArrivalRateResult | undefined;
-    child.stdout?.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline = buffered.indexOf("\n");
-      while (newline >= 0) {
-        const line = buffered.slice(0, newline).trim();
-        buffered = buffered.slice(newline + 1);
-        if (line === "recording") onRecordingStart?.();
-        else if (line.startsWith("{")) result = JSON.parse(line) as ArrivalRateResult;
-        newline = buffered.indexOf("\n");
-      }
-    });
-    child.once("error", reject);
-    child.once("exit", (code) =>
-      result && code === 0 ? resolve(result) : reject(new Error(`arrival-rate run exited with code ${code}`)),
-    );
-  });
+/** Closed loop: `connections` wrk connections, no think time, the runbook mix. */
+export async function closedLoop(
+  baseUrl: string,
+  seconds: number,
+  connections: number,
+  split: CpuSplit | undefined,
+  serverPid?: number,
+): Promise<RunFigures> {
+  return withCpu(serverPid, split?.server, () => closedLoopRun(baseUrl, seconds, connections, split));
 }
 
-/**
- * Unrecorded seconds at the rate before a fixed-rate run records: without them the p99 of a
- * 30 s run is the generator's own start (JIT, opening connections): 20 ms against bare
- * node:http at 1,000 req/s, 3 ms with them.
- */
-export function fixedRateWarmupSeconds(seconds: number): number {
-  return Math.max(1, Math.min(5, Math.round(seconds / 6)));
+async function closedLoopRun(
+  baseUrl: string,
+  seconds: number,
+  connections: number,
+  split: CpuSplit | undefined,
+): Promise<RunFigures> {
+  const load = load1();
+  const r = await runWrk({
+    baseUrl,
+    connections,
+    durationSeconds: seconds,
+    ...(split ? { cpus: split.generator } : {}),
+  });
+  const { p50, p95, p99, max } = r.latency;
+  return { rps: round(r.rps, 1), p50, p95, p99, max, requests: r.requests, failures: r.failures, load };
 }
 
-/**
- * Open loop at a constant arrival rate (see arrival-rate.ts): requests are spaced evenly,
- * up to 100 in flight. Latency runs from each request's send to the end of its body, as k6
- * measures it; an arrival that finds all connections busy is dropped and counted as a failure.
- */
-export async function fixedRate(
+/** Open model at `rate` req/s (vegeta): arrivals on schedule whatever the answers do. */
+export async function openModel(
   baseUrl: string,
   rate: number,
   seconds: number,
-  onRecordingStart?: () => void,
+  split: CpuSplit | undefined,
+  serverPid?: number,
 ): Promise<RunFigures> {
-  const before = load1();
-  const r = await arrivalRateInChild(
-    [
-      "--base-url",
-      baseUrl,
-      "--rate",
-      String(rate),
-      "--seconds",
-      String(seconds),
-      "--warmup-seconds",
-      String(fixedRateWarmupSeconds(seconds)),
-      "--max-in-flight",
-      String(CONNECTIONS),
-    ],
-    onRecordingStart,
-  );
-  const reasons: Record<string, number> = { ...r.failures };
-  if (r.dropped > 0) reasons[`dropped: all ${CONNECTIONS} connections busy`] = r.dropped;
-  const failures = Object.values(reasons).reduce((t, v) => t + v, 0);
-  const requests =
-    r.completed +
-    r.dropped +
-    Object.entries(r.failures).reduce((t, [k, v]) => (k.startsWith("status") ? t : t + v), 0);
-  const ms = (us: number) => round(us / 1000);
+  return withCpu(serverPid, split?.server, () => openModelRun(baseUrl, rate, seconds, split));
+}
+
+async function openModelRun(
+  baseUrl: string,
+  rate: number,
+  seconds: number,
+  split: CpuSplit | undefined,
+): Promise<RunFigures> {
+  const load = load1();
+  const r = await runVegeta({
+    baseUrl,
+    rate,
+    durationSeconds: seconds,
+    ...(split ? { cpus: split.generator } : {}),
+  });
+  const { p50, p95, p99, max } = r.latency;
   return {
-    rps: round(r.completed / r.elapsedSeconds, 2),
-    p50: ms(r.latency.p50),
-    p95: ms(r.latency.p95),
-    p99: ms(r.latency.p99),
-    requests,
-    failures,
-    failureRate: requests === 0 ? 0 : round(failures / requests, 6),
-    load: { before, after: load1() },
-    reasons,
-    sendLagP99: ms(r.sendLag.p99),
+    rps: rate,
+    achieved: round(r.throughput, 1),
+    p50,
+    p95,
+    p99,
+    max,
+    requests: r.requests,
+    failures: r.failures,
+    load,
   };
 }
 

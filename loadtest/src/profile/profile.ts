@@ -6,6 +6,11 @@
  * graph: flamegraph.html (zoom, search, hottest functions) and flamegraph.svg.
  *
  *   tsx loadtest/src/profile/profile.ts [--duration 60s] [--hz 100] [--profile quick] [--out DIR]
+ *       [--generator autocannon|wrk] [--connections 100]
+ *
+ * `--generator wrk` drives the runbook mix with wrk at `--connections` instead (the service on
+ * CPU 0 and wrk on CPU 1 where the machine allows, as perf:compare runs it), so the profile is
+ * of the server alone at a fixed concurrency rather than of a ramping profile.
  *
  * Open perf-results/profile-<time>/flamegraph.html in a browser (or the .cpuprofile in
  * Chrome DevTools > Performance, or speedscope).
@@ -17,6 +22,8 @@ import { parseArgs } from "node:util";
 import { parseCliDuration } from "../../../lib/contract/duration.js";
 import { REPO_ROOT } from "../../../lib/repo.js";
 import { runLoad } from "../cli.js";
+import { detectCpuSplit, pinProcess } from "../engines/cpu-split.js";
+import { runWrk } from "../engines/wrk.js";
 import { startSelfHostedStack } from "../selfhost.js";
 import { getProfile } from "../workload/profiles.js";
 import { type CpuProfile, renderFlameGraphHtml, renderFlameGraphSvg } from "./flamegraph.js";
@@ -27,6 +34,9 @@ export interface ProfileRunOptions {
   loadProfile: string;
   outDir: string;
   quiet?: boolean;
+  /** autocannon with `loadProfile` (default), or wrk at `connections`. */
+  generator?: "autocannon" | "wrk";
+  connections?: number;
 }
 
 export interface ProfileRunResult {
@@ -62,18 +72,31 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunRes
   const pid = stack.service.pid;
   try {
     log(`profiling the service (pid ${pid}) at ${opts.hz} Hz for ${opts.durationSeconds}s under load`);
-    const profile = getProfile(opts.loadProfile);
-    await runLoad({
-      profile,
-      engine: "autocannon",
-      baseUrl: stack.baseUrl,
-      durationSeconds: opts.durationSeconds,
-      thresholdOverrides: "",
-      gate: "all",
-      outDir: path.join(opts.outDir, "load"),
-      testId: `profile-${Date.now()}`,
-      quiet: opts.quiet ?? false,
-    });
+    if (opts.generator === "wrk") {
+      const split = detectCpuSplit();
+      if (split && pid !== undefined) pinProcess(pid, split.server);
+      const r = await runWrk({
+        baseUrl: stack.baseUrl,
+        connections: opts.connections ?? 100,
+        durationSeconds: opts.durationSeconds,
+        ...(split ? { cpus: split.generator } : {}),
+      });
+      log(
+        `wrk ${opts.connections ?? 100} connections: ${r.rps} req/s, p99 ${r.latency.p99} ms, ${r.failures} failures`,
+      );
+    } else {
+      await runLoad({
+        profile: getProfile(opts.loadProfile),
+        engine: "autocannon",
+        baseUrl: stack.baseUrl,
+        durationSeconds: opts.durationSeconds,
+        thresholdOverrides: "",
+        gate: "all",
+        outDir: path.join(opts.outDir, "load"),
+        testId: `profile-${Date.now()}`,
+        quiet: opts.quiet ?? false,
+      });
+    }
   } finally {
     // SIGTERM -> graceful close -> process.exit(0), which writes the profile.
     await stack.stop();
@@ -91,7 +114,9 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunRes
       rootDir: root,
       notes: [
         `source profile: ${path.basename(cpuprofile)} (also opens in Chrome DevTools > Performance, or speedscope)`,
-        `load: ${opts.loadProfile} profile via autocannon; load report in load/report.html`,
+        opts.generator === "wrk"
+          ? `load: wrk, ${opts.connections ?? 100} connections, the runbook mix`
+          : `load: ${opts.loadProfile} profile via autocannon; load report in load/report.html`,
         "look for wide frames: file reads (readFile, open), Redis (the redis client's commands and socket), JSON, compression (zlib/brotli), path checks (realpath)",
       ],
     }),
@@ -109,6 +134,8 @@ async function main(argv: string[]): Promise<number> {
       profile: { type: "string" },
       out: { type: "string" },
       quiet: { type: "boolean" },
+      generator: { type: "string" },
+      connections: { type: "string" },
     },
   });
   const durationSeconds = parseCliDuration(values.duration ?? process.env.DURATION ?? "60s") / 1_000;
@@ -123,6 +150,8 @@ async function main(argv: string[]): Promise<number> {
     loadProfile: values.profile ?? process.env.PERF_PROFILE ?? "quick",
     outDir,
     quiet: values.quiet ?? false,
+    generator: values.generator === "wrk" ? "wrk" : "autocannon",
+    connections: Number(values.connections ?? "100"),
   });
   process.stdout.write(
     `flame graph: ${result.html}\n` +

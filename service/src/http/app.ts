@@ -10,7 +10,7 @@ import type { ConnectionDrain } from "./drain.js";
 import { type InflightLimit, inflightGuard, RETRY_AFTER_SECONDS } from "./inflight-limit.js";
 import { HttpProblem, notFound, sendProblem } from "./problem.js";
 import { requestContext, requestLog } from "./request-context.js";
-import { addResourceRoutes } from "./resource-routes.js";
+import { addResourceRoutes, resourceFastLane } from "./resource-routes.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -46,9 +46,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.enable("strict routing");
 
   app.use(requestContext({ logger, metrics, drain: deps.drain }));
-  // The resource routes first, on the app's own router: they are nearly all of the traffic,
-  // and Express tries each layer in order.
-  addResourceRoutes(app.router, {
+  const resourceDeps = {
     loader: deps.loader,
     catalog: deps.catalog,
     defaultLanguage: deps.defaultLanguage,
@@ -60,6 +58,14 @@ export function createApp(deps: AppDeps): express.Express {
         detail: `too many requests in progress; retry after ${RETRY_AFTER_SECONDS} s`,
       }),
     ),
+  };
+  // Plain resource reads skip the router (see resourceFastLane); with drill faults on, every
+  // request takes the routes, where the faults run after the match.
+  if (!deps.faultMiddleware) app.use(resourceFastLane(resourceDeps));
+  // The resource routes first, on the app's own router: they are nearly all of the traffic,
+  // and Express tries each layer in order.
+  addResourceRoutes(app.router, {
+    ...resourceDeps,
     ...(deps.faultMiddleware ? { faultMiddleware: deps.faultMiddleware } : {}),
   });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
+import { histogramSeries, SeriesCache } from "../metric-series.js";
 import type { ServiceMetrics } from "../metrics.js";
 import type { ConnectionDrain } from "./drain.js";
 
@@ -14,6 +15,7 @@ import type { ConnectionDrain } from "./drain.js";
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const CONTEXT = Symbol("requestContext");
 const QUIET = Symbol("quietAccessLog");
+const ROUTE = Symbol("routeLabel");
 
 /**
  * This response's access line logs at debug whatever its status: for refusals that are
@@ -39,8 +41,15 @@ export function requestLog(req: Request, base: Logger): Logger {
   return context.log;
 }
 
+/** For handlers that answer without Express's router: the route template they stand for. */
+export function setRouteLabel(req: Request, route: string): void {
+  (req as Request & { [ROUTE]?: string })[ROUTE] = route;
+}
+
 /** The route template (never the raw path) that a request matched, for metric labels. */
 function routeLabel(req: Request): string {
+  const given = (req as Request & { [ROUTE]?: string })[ROUTE];
+  if (given !== undefined) return given;
   const path = req.route?.path;
   return typeof path === "string" ? req.baseUrl + path : "unmatched";
 }
@@ -52,14 +61,15 @@ export function requestContext(deps: {
   drain: Pick<ConnectionDrain, "track">;
 }): RequestHandler {
   const { logger, metrics, drain } = deps;
+  const durations = new SeriesCache((key) => {
+    const [method = "", route = "", status = ""] = key.split("\n");
+    return histogramSeries(metrics.httpDuration, { method, route, status_code: status });
+  });
 
   function finished(req: Request, res: Response, started: number): void {
     const seconds = (performance.now() - started) / 1000;
     const status = res.statusCode;
-    metrics.httpDuration.observe(
-      { method: req.method, route: routeLabel(req), status_code: String(status) },
-      seconds,
-    );
+    durations.get(`${req.method}\n${routeLabel(req)}\n${status}`)(seconds);
     // Successful requests log at debug: an access log line per request at 1,000+ req/s
     // costs more CPU than the request itself. Client and server errors always log.
     const quiet = (res as Response & { [QUIET]?: boolean })[QUIET] === true;
