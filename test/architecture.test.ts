@@ -3,7 +3,7 @@
  * is passes, and each rule bites on a small tree planted with the violation it forbids.
  */
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -97,4 +97,32 @@ describe("the architecture rules", () => {
     },
     60_000,
   );
+});
+
+/**
+ * Small modules with one job each: no source file much over 400 lines. Declarative data (the
+ * dashboard's panel list, the alerts' promtool scenarios) is the exception; it reads as a table.
+ */
+const MAX_LINES = 440;
+const DECLARATIVE_DATA = new Set([
+  "infra/src/dashboards/resource-loading.ts",
+  "infra/src/rule-tests/alert-scenarios.ts",
+]);
+
+describe("module size", () => {
+  it(`keeps every source file under ${MAX_LINES} lines, but declarative data`, async () => {
+    const { stdout } = await run("git", ["ls-files", "*.ts", "*.mjs", "*.cjs", "*.sh"], { cwd: REPO_ROOT });
+    const tooLong: string[] = [];
+    for (const file of stdout.split("\n").filter(Boolean)) {
+      if (DECLARATIVE_DATA.has(file)) continue;
+      const lines = (await readFile(path.join(REPO_ROOT, file), "utf8")).split("\n").length;
+      if (lines > MAX_LINES) tooLong.push(`${file}: ${lines}`);
+    }
+    expect(tooLong).toEqual([]);
+  });
+
+  it("lists as data only files that exist", async () => {
+    for (const file of DECLARATIVE_DATA)
+      await expect(readFile(path.join(REPO_ROOT, file), "utf8")).resolves.toBeTruthy();
+  });
 });

@@ -11,7 +11,8 @@ import { InflightLimit } from "./http/inflight-limit.js";
 import { createMcpRouter } from "./mcp/router.js";
 import { createMetrics, type ServiceMetrics } from "./metrics.js";
 import { rateLimited } from "./rate-limited.js";
-import { createResourceCache, type ResourceCache, redactRedisUrl } from "./resource-cache.js";
+import { redactRedisUrl } from "./redis-client.js";
+import { createResourceCache, type ResourceCache } from "./resource-cache.js";
 import { createResourceLoader } from "./resource-loader.js";
 
 export interface RunningService {

@@ -8,10 +8,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HAPROXY_BACKENDS, JOBS } from "../../lib/contract/stack.js";
+import { backendActiveServers } from "../../lib/harness/haproxy.js";
 import { waitFor } from "../../lib/harness/ports.js";
 import { activeTargets, instantQuery } from "../../lib/harness/prometheus-api.js";
 import { redisCommand } from "../../lib/harness/redis.js";
-import { balancerActiveServers, startContainersStack } from "../../lib/harness/stack/containers.js";
+import { startContainersStack } from "../../lib/harness/stack/containers.js";
 import { dockerEngineAnswers, type Stack } from "../../lib/harness/stack/index.js";
 import { DEFAULT_PORTS } from "../../lib/harness/stack/types.js";
 
@@ -106,7 +107,7 @@ describe.runIf(ENGINE)("compose: three replicas behind HAProxy, Redis with Senti
   it("serves through HAProxy's port from several replicas, each reachable at its own address", async () => {
     expect(stack.replicas).toBe(REPLICAS);
     expect(stack.urls.serviceReplicas).toHaveLength(REPLICAS);
-    expect(await balancerActiveServers(stack.urls.balancerMetrics, HAPROXY_BACKENDS.service)).toBe(REPLICAS);
+    expect((await backendActiveServers(stack.urls.balancerMetrics))[HAPROXY_BACKENDS.service]).toBe(REPLICAS);
     const before = await Promise.all(stack.urls.serviceReplicas.map(requestsServed));
     for (let i = 0; i < 30; i++) {
       const response = await fetch(`${stack.urls.service}/mcp/resources/sdlc/core`);
@@ -127,7 +128,7 @@ describe.runIf(ENGINE)("compose: three replicas behind HAProxy, Redis with Senti
     await waitFor(
       "HAProxy to take the killed replica out",
       async () =>
-        (await balancerActiveServers(stack.urls.balancerMetrics, HAPROXY_BACKENDS.service)) === REPLICAS - 1,
+        (await backendActiveServers(stack.urls.balancerMetrics))[HAPROXY_BACKENDS.service] === REPLICAS - 1,
       { timeoutMs: 15_000, intervalMs: 250 },
     );
     await new Promise((r) => setTimeout(r, 2_000));
@@ -137,7 +138,7 @@ describe.runIf(ENGINE)("compose: three replicas behind HAProxy, Redis with Senti
     expect(failed).toEqual([]);
 
     await stack.startReplica(1);
-    expect(await balancerActiveServers(stack.urls.balancerMetrics, HAPROXY_BACKENDS.service)).toBe(REPLICAS);
+    expect((await backendActiveServers(stack.urls.balancerMetrics))[HAPROXY_BACKENDS.service]).toBe(REPLICAS);
   }, 120_000);
 
   it("fails over a killed master: writes through HAProxy within 10 s, every replica's cache within 15 s", async () => {

@@ -15,24 +15,18 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { DockerComposeEnvironment, Wait } from "testcontainers";
-import { parse, stringify } from "yaml";
-import { parseDuration } from "../../contract/duration.js";
-import {
-  DEFAULT_SERVICE_REPLICAS,
-  HAPROXY_BACKENDS,
-  REDIS_TOPOLOGIES,
-  type RedisTopology,
-  SENTINEL_MASTER_NAME,
-  SENTINEL_PORT,
-} from "../../contract/stack.js";
-import { CONFIG_PATHS, REPO_ROOT } from "../../repo.js";
-import { rewriteAlertmanagerConfig } from "../config-rewrite.js";
+import { stringify } from "yaml";
+import { HAPROXY_BACKENDS, SENTINEL_MASTER_NAME, SENTINEL_PORT } from "../../contract/stack.js";
+import { REPO_ROOT } from "../../repo.js";
+import { backendActiveServers } from "../haproxy.js";
 import { getFreePort, waitFor } from "../ports.js";
+import { alertmanagerOverride, prometheusOverride, scratchDir, writeShared } from "./compose-config.js";
+import { containerAddress, containersOf } from "./compose-containers.js";
+import { redisTopology as resolveRedisTopology, serviceReplicas as resolveReplicas } from "./topology.js";
 import {
   type ComponentName,
   DEFAULT_PORTS,
@@ -83,100 +77,6 @@ export function defaultComposeEnvFile(env: NodeJS.ProcessEnv = process.env): str
 
 const run = promisify(execFile);
 
-/** Files the containers read run as other users (nobody, node): readable by all. */
-async function writeShared(file: string, content: string): Promise<void> {
-  await writeFile(file, content);
-  await chmod(file, 0o644);
-}
-
-async function scratchDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), "compose-stack-"));
-  await chmod(dir, 0o755);
-  return dir;
-}
-
-/**
- * Replicas and Redis topology: options first, then SERVICE_REPLICAS / REDIS_TOPOLOGY from the
- * environment, then the defaults (DEFAULT_SERVICE_REPLICAS, single Redis).
- */
-export function resolveTopology(
-  options: Pick<StackOptions, "replicas" | "redisTopology">,
-  env: NodeJS.ProcessEnv = process.env,
-): { replicas: number; redisTopology: RedisTopology } {
-  const replicas =
-    options.replicas ?? (env.SERVICE_REPLICAS ? Number(env.SERVICE_REPLICAS) : DEFAULT_SERVICE_REPLICAS);
-  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 10)
-    // haproxy.cfg's server-template has ten slots.
-    throw new Error(`replicas must be an integer from 1 to 10, not ${replicas}`);
-  const redisTopology = options.redisTopology ?? env.REDIS_TOPOLOGY ?? "single";
-  if (!(REDIS_TOPOLOGIES as readonly string[]).includes(redisTopology))
-    throw new Error(`REDIS_TOPOLOGY=${redisTopology}: must be one of ${REDIS_TOPOLOGIES.join(", ")}`);
-  return { replicas, redisTopology: redisTopology as RedisTopology };
-}
-
-/**
- * The committed prometheus.yml with the rule files and intervals options ask for. Scrape and
- * alerting targets stay as committed: inside the project's network the compose names resolve
- * (the service's replicas through DNS discovery), so nothing is rewritten to addresses.
- */
-export function containerPrometheusConfig(
-  config: Record<string, unknown>,
-  options: Pick<StackOptions, "scrapeInterval" | "evaluationInterval">,
-): Record<string, unknown> {
-  const out = structuredClone(config);
-  const global = { ...((out.global as Record<string, unknown> | undefined) ?? {}) };
-  if (options.scrapeInterval) {
-    global.scrape_interval = options.scrapeInterval;
-    // Prometheus rejects a scrape timeout longer than the interval.
-    const timeout = typeof global.scrape_timeout === "string" ? global.scrape_timeout : "10s";
-    if (parseDuration(timeout) > parseDuration(options.scrapeInterval))
-      global.scrape_timeout = options.scrapeInterval;
-  }
-  if (options.evaluationInterval) global.evaluation_interval = options.evaluationInterval;
-  out.global = global;
-  out.rule_files = ["rules/*.yml"];
-  return out;
-}
-
-/** prometheus.yml and rules/ for the container, as options ask; undefined when nothing changes. */
-async function prometheusOverride(dir: string, options: StackOptions): Promise<string | undefined> {
-  if (!options.ruleFiles && !options.scrapeInterval && !options.evaluationInterval) return undefined;
-  const rewritten = containerPrometheusConfig(
-    parse(await readFile(CONFIG_PATHS.prometheus, "utf8")),
-    options,
-  );
-  const out = path.join(dir, "prometheus");
-  const rules = path.join(out, "rules");
-  await mkdir(rules, { recursive: true });
-  await chmod(out, 0o755);
-  await chmod(rules, 0o755);
-  await writeShared(path.join(out, "prometheus.yml"), stringify(rewritten));
-  const ruleFiles = options.ruleFiles ?? [
-    path.join(REPO_ROOT, "infra/prometheus/rules/recording.yml"),
-    path.join(REPO_ROOT, "infra/prometheus/rules/alerts.yml"),
-  ];
-  const seen = new Set<string>();
-  for (const [index, file] of ruleFiles.entries()) {
-    // Prometheus loads rules/*.yml: same base names from different directories must not collide.
-    let name = path.basename(file).replace(/\.ya?ml$/, ".yml");
-    if (seen.has(name)) name = `${index}-${name}`;
-    seen.add(name);
-    await copyFile(file, path.join(rules, name));
-    await chmod(path.join(rules, name), 0o644);
-  }
-  return out;
-}
-
-async function alertmanagerOverride(dir: string, options: StackOptions): Promise<string | undefined> {
-  if (!options.alertmanagerTimings) return undefined;
-  const config = rewriteAlertmanagerConfig(parse(await readFile(CONFIG_PATHS.alertmanager, "utf8")), {
-    timings: options.alertmanagerTimings,
-  });
-  const file = path.join(dir, "alertmanager.yml");
-  await writeShared(file, stringify(config));
-  return file;
-}
-
 async function resolvePorts(
   requested: Partial<StackPorts> = {},
 ): Promise<Pick<StackPorts, (typeof PUBLISHED)[number]>> {
@@ -190,48 +90,6 @@ async function resolvePorts(
   return ports;
 }
 
-/** Container ids of one compose service of a project, by container number (1-based). */
-async function containersOf(projectName: string, service: string): Promise<Map<number, string>> {
-  const { stdout } = await run("docker", [
-    "ps",
-    "--all",
-    "--filter",
-    `label=com.docker.compose.project=${projectName}`,
-    "--filter",
-    `label=com.docker.compose.service=${service}`,
-    "--format",
-    '{{.ID}} {{.Label "com.docker.compose.container-number"}}',
-  ]);
-  const byNumber = new Map<number, string>();
-  for (const line of stdout.split("\n").filter(Boolean)) {
-    const [id, number] = line.split(" ");
-    byNumber.set(Number(number), String(id));
-  }
-  return byNumber;
-}
-
-/** The address of a container on the project's network (Linux routes bridge addresses from the host). */
-async function containerAddress(id: string): Promise<string> {
-  const { stdout } = await run("docker", [
-    "inspect",
-    "--format",
-    "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
-    id,
-  ]);
-  const address = stdout.trim().split(" ")[0];
-  if (!address) throw new Error(`container ${id} has no network address (not running?)`);
-  return address;
-}
-
-/** `haproxy_backend_active_servers` of one backend, from HAProxy's exporter. */
-export async function balancerActiveServers(metricsUrl: string, backend: string): Promise<number> {
-  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
-  const line = text
-    .split("\n")
-    .find((l) => l.startsWith(`haproxy_backend_active_servers{proxy="${backend}"}`));
-  return line ? Number(line.split(" ").pop()) : 0;
-}
-
 /**
  * Starts docker-compose.yml (with the env file's images) as compose project `projectName`,
  * waiting on every service's own healthcheck. Needs a Docker engine and the images: with
@@ -242,7 +100,8 @@ export async function startContainersStack(
 ): Promise<Stack> {
   const projectName = options.projectName ?? `sdlc-stack-${randomBytes(4).toString("hex")}`;
   const envFile = options.composeEnvFile ?? defaultComposeEnvFile();
-  const { replicas, redisTopology } = resolveTopology(options);
+  const replicas = resolveReplicas(options);
+  const redisTopology = resolveRedisTopology(options);
   const sentinel = redisTopology === "sentinel";
   const dir = await scratchDir();
   const ports = await resolvePorts(options.ports);
@@ -316,7 +175,7 @@ export async function startContainersStack(
   }
 
   const loopback = (port: number) => `http://127.0.0.1:${port}`;
-  const balancerMetrics = loopback(ports.balancerMetrics);
+  const balancerMetrics = `${loopback(ports.balancerMetrics)}/metrics`;
   const replicaIds = await containersOf(projectName, COMPOSE_SERVICES.service);
   const serviceReplicas: string[] = [];
   for (let number = 1; number <= replicas; number++) {
@@ -356,7 +215,10 @@ export async function startContainersStack(
     await waitFor(
       "HAProxy to route to every running replica",
       async () => {
-        const active = await balancerActiveServers(balancerMetrics, HAPROXY_BACKENDS.service).catch(() => -1);
+        const active = await backendActiveServers(balancerMetrics).then(
+          (b) => b[HAPROXY_BACKENDS.service] ?? 0,
+          () => -1,
+        );
         if (active !== (await runningReplicas())) {
           heldSince = undefined;
           return false;
