@@ -91,7 +91,10 @@ export function createResourceLoader(deps: ResourceLoaderDeps): ResourceLoader {
       // Still the key's current fill here (only its own set or failure releases it).
       fillsDone.set(ref.cacheKey, entry);
       void cache.set(ref.cacheKey, entry).then((stored) => {
-        if (stored) release();
+        // A miss whose lookup Redis answered just before this write joins the fill only if the
+        // fill is still there when its continuation runs: those replies arrived with or before
+        // this one, so their microtasks are done by the next turn of the event loop.
+        if (stored) setImmediate(release);
         else setTimeout(release, DEGRADED_REUSE_MS).unref();
       });
       return entry;
