@@ -10,7 +10,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { type RedisTopology, SENTINEL_MASTER_NAME, SENTINEL_PORT } from "../../lib/contract/stack.js";
+import type { RedisTopology } from "../../lib/contract/stack.js";
+import { sentinelMasterName } from "../../lib/harness/stack/compose-containers.js";
 import { type ComponentName, type ProviderName, startStack } from "../../lib/harness/stack/index.js";
 import { DEFAULT_PORTS } from "../../lib/harness/stack/types.js";
 import { REPO_ROOT } from "../../lib/repo.js";
@@ -236,22 +237,9 @@ export async function externalDrillStack(options: ExternalDrillStackOptions): Pr
     },
     async redisMaster() {
       if (redisTopology !== "sentinel") missing("Redis master lookup");
-      const [host] = (
-        await composeOutput(
-          "exec",
-          "-T",
-          "redis-sentinel-1",
-          "redis-cli",
-          "-p",
-          String(SENTINEL_PORT),
-          "SENTINEL",
-          "get-master-addr-by-name",
-          SENTINEL_MASTER_NAME,
-        )
-      ).split("\n");
-      if (!host) throw new Error("Sentinel names no master");
+      const host = await sentinelMasterName(composeOutput);
       // Nodes announce their compose names; the URL is the balancer's, which leads to it.
-      return { name: host.trim(), url: options.redisUrl ?? "redis://haproxy:6379" };
+      return { name: host, url: options.redisUrl ?? "redis://haproxy:6379" };
     },
     stopRedisNode: (name, opts) => compose(opts?.kill ? "kill" : "stop", name),
     startRedisNode: (name) => compose("start", name),

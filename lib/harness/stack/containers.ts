@@ -20,12 +20,12 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { DockerComposeEnvironment, Wait } from "testcontainers";
 import { stringify } from "yaml";
-import { HAPROXY_BACKENDS, SENTINEL_MASTER_NAME, SENTINEL_PORT } from "../../contract/stack.js";
+import { HAPROXY_BACKENDS } from "../../contract/stack.js";
 import { REPO_ROOT } from "../../repo.js";
 import { backendActiveServers } from "../haproxy.js";
 import { getFreePort, waitFor } from "../ports.js";
 import { alertmanagerOverride, prometheusOverride, scratchDir, writeShared } from "./compose-config.js";
-import { containerAddress, containersOf } from "./compose-containers.js";
+import { containerAddress, containersOf, sentinelMasterName } from "./compose-containers.js";
 import { redisTopology as resolveRedisTopology, serviceReplicas as resolveReplicas } from "./topology.js";
 import {
   type ComponentName,
@@ -55,7 +55,6 @@ export const COMPOSE_SERVICES: Record<ComponentName, string> = {
 /** The Redis nodes of the Sentinel overlay (compose services), the master first. */
 export const SENTINEL_REDIS_NODES = ["redis", "redis-replica-1", "redis-replica-2"] as const;
 /** The overlay's Sentinels; redisMaster() asks the first that answers. */
-const SENTINELS = ["redis-sentinel-1", "redis-sentinel-2", "redis-sentinel-3"] as const;
 
 /** The ports a compose stack publishes (the rest stay on its network). */
 const PUBLISHED: ReadonlyArray<keyof StackPorts> = [
@@ -296,30 +295,10 @@ export async function startContainersStack(
     },
     async redisMaster() {
       requireSentinel("redisMaster()");
-      let lastError: unknown;
-      for (const sentinelService of SENTINELS) {
-        try {
-          const answer = await compose(
-            "exec",
-            "-T",
-            sentinelService,
-            "redis-cli",
-            "-p",
-            String(SENTINEL_PORT),
-            "SENTINEL",
-            "get-master-addr-by-name",
-            SENTINEL_MASTER_NAME,
-          );
-          const [name] = answer.split("\n").map((l) => l.trim());
-          if (name && nodePorts[name] !== undefined) {
-            return { name, url: `redis://127.0.0.1:${nodePorts[name]}` };
-          }
-          lastError = new Error(`${sentinelService} answered ${JSON.stringify(answer)}`);
-        } catch (error) {
-          lastError = error; // that Sentinel is down: ask the next
-        }
-      }
-      throw new Error(`no Sentinel named the master: ${String(lastError)}`);
+      const name = await sentinelMasterName(compose);
+      const port = nodePorts[name];
+      if (port === undefined) throw new Error(`Sentinel names ${name} master, not a node of this stack`);
+      return { name, url: `redis://127.0.0.1:${port}` };
     },
     async stopRedisNode(name, stopOptions = {}) {
       requireSentinel("stopRedisNode()");
