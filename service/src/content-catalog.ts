@@ -39,11 +39,19 @@ export interface Catalog {
 export type CatalogSource = ExpiringValue<Catalog>;
 
 /**
- * How stale any listing may be: a file added or removed shows up within this. Listing
- * requests come in bursts (a client's resources/list at connect, completion per keystroke, a
- * load test's share of GET listings), so one walk answers a burst.
+ * How long one walk of the content directory answers every listing. Listing requests come in
+ * bursts (a client's resources/list at connect, completion per keystroke, a load test's share
+ * of GET listings), so one walk answers a burst.
  */
 export const CATALOG_TTL_MS = 2_000;
+
+/**
+ * After CATALOG_TTL_MS, how long listings are still answered from the last walk while the
+ * next one runs: the walk opens and reads every file's head, and the listings that arrive
+ * meanwhile should not wait for it. A file added or removed shows up in the first listing
+ * after that walk: within the TTL under steady traffic, within TTL + this at most.
+ */
+export const CATALOG_STALE_MS = 2_000;
 
 /** How much of each file the catalog reads for its title: a heading is near the top. */
 const TITLE_HEAD_BYTES = 64 * 1024;
@@ -163,13 +171,21 @@ async function buildCatalog(store: ContentStore, logger: Logger): Promise<Catalo
   return { entries, resources, listBytes: Buffer.byteLength(JSON.stringify(resources)), listings };
 }
 
-/** The catalog, rebuilt at most once per `ttlMs`; concurrent callers share one build. */
+/**
+ * The catalog, rebuilt at most once per `ttlMs` (then served stale for up to CATALOG_STALE_MS
+ * while the next walk runs); concurrent callers share one build.
+ */
 export function createCatalogSource(
   store: ContentStore,
   logger: Logger,
   ttlMs: number = CATALOG_TTL_MS,
 ): CatalogSource {
-  return expiringValue(() => buildCatalog(store, logger), ttlMs);
+  return expiringValue(() => buildCatalog(store, logger), {
+    ttlMs,
+    staleMs: CATALOG_STALE_MS,
+    onRefreshError: (error) =>
+      logger.warn({ err: String(error) }, "content catalog refresh failed; listings use the last walk"),
+  });
 }
 
 /**
