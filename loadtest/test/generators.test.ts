@@ -19,6 +19,8 @@ interface Recorder {
   /** performance.now() of each request's arrival. */
   arrivals: number[];
   userAgents: Set<string>;
+  /** Every Accept-Encoding seen ("(none)" for a request without one). */
+  acceptEncodings: Set<string>;
   close(): Promise<void>;
 }
 
@@ -34,10 +36,12 @@ async function recorder(
   const paths: string[] = [];
   const arrivals: number[] = [];
   const userAgents = new Set<string>();
+  const acceptEncodings = new Set<string>();
   const server = createServer((req, res) => {
     paths.push(req.url ?? "");
     arrivals.push(performance.now());
     userAgents.add(String(req.headers["user-agent"]));
+    acceptEncodings.add(req.headers["accept-encoding"] ?? "(none)");
     const answer = () => {
       res.writeHead(opts.status?.(req.url ?? "") ?? 200, { "content-type": "application/json" });
       res.end("{}");
@@ -53,6 +57,7 @@ async function recorder(
     paths,
     arrivals,
     userAgents,
+    acceptEncodings,
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
@@ -117,6 +122,7 @@ describe("wrk engine", () => {
     const mix = new Set(mixPaths());
     for (const p of server.paths) expect(mix.has(p), p).toBe(true);
     expect(server.userAgents).toEqual(new Set([MIX_HEADERS["User-Agent"]]));
+    expect(server.acceptEncodings).toEqual(new Set([MIX_HEADERS["Accept-Encoding"]]));
     if (server.paths.length > 2_000) {
       const shares = endpointShares(server.paths);
       expect(shares.sdlc_core).toBeCloseTo(50 / total, 1);
@@ -159,6 +165,9 @@ describe("vegeta engine", () => {
     for (const count of windows) expect(count).toBeLessThanOrEqual(30);
     const mix = new Set(mixPaths());
     for (const p of server.paths) expect(mix.has(p), p).toBe(true);
+    // Go's client asks for gzip unless the request names an encoding: the same bytes as wrk's.
+    expect(server.acceptEncodings).toEqual(new Set([MIX_HEADERS["Accept-Encoding"]]));
+    expect(server.userAgents).toEqual(new Set([MIX_HEADERS["User-Agent"]]));
   });
 
   it("keeps the arrival rate when responses are slow (no coordinated omission) and counts failures", async () => {

@@ -6,9 +6,15 @@
  */
 import { pickRequest, seededRandom } from "../../../lib/workload/plan.js";
 
-/** The headers every generated request carries (the workload's, as autocannon sends them). */
+/**
+ * The headers every generated request carries (the workload's, as autocannon sends them).
+ * The encoding is named: Go's HTTP client (vegeta) asks for gzip when a request names none,
+ * and wrk does not, so without it the open-model runs would get compressed bodies and the
+ * closed-loop runs (and the baselines' captured bytes) plain ones.
+ */
 export const MIX_HEADERS: Readonly<Record<string, string>> = {
   Accept: "application/json",
+  "Accept-Encoding": "identity",
   "User-Agent": "mcp-loadtest",
 };
 

@@ -6,7 +6,9 @@ import type { BodyEncoding } from "../resource-body.js";
  * CDNs apply it (browsers list "gzip, deflate, br" with equal weight). `q=0` still refuses.
  */
 export function chooseEncoding(req: Request): BodyEncoding {
-  if (!req.headers["accept-encoding"]) return "identity";
+  const accepted = req.headers["accept-encoding"];
+  // The common answers without parsing: none named, or only the plain bytes asked for.
+  if (!accepted || accepted === "identity") return "identity";
   if (req.acceptsEncodings("br") === "br") return "br";
   if (req.acceptsEncodings("gzip") === "gzip") return "gzip";
   return "identity";
