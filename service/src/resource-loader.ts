@@ -155,7 +155,7 @@ export function createResourceLoader(deps: ResourceLoaderDeps): ResourceLoader {
    * Redis unavailable and a fill of this key still shared (DEGRADED_REUSE_MS): the miss that
    * `load` would answer from that fill, answered without a promise, with the same metrics
    * (an unavailable lookup, a miss, the loading latency). Without it, degraded mode kept the
-   * async path the fast lane removed for hits, and served ~0.87 of normal's req/s.
+   * async path the resource lane removed for hits, and served ~0.87 of normal's req/s.
    */
   function loadShared(ref: ResourceRef, encoding: BodyEncoding, started: number): LoadedResource | undefined {
     const shared = fillsDone.get(ref.cacheKey);

@@ -5,7 +5,7 @@ import { type Config, ConfigError } from "./config.js";
 import { createCatalogSource } from "./content-catalog.js";
 import { openContentStore } from "./content-store.js";
 import { FaultInjector } from "./faults.js";
-import { createApp } from "./http/app.js";
+import { createRequestListener } from "./http/app.js";
 import { ConnectionDrain } from "./http/drain.js";
 import { InflightLimit } from "./http/inflight-limit.js";
 import { createMcpRouter } from "./mcp/router.js";
@@ -76,7 +76,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // What the content directory offers: MCP lists and completes from it, readiness checks it.
   const catalog = createCatalogSource(store, logger);
   const serviceInflight = new InflightLimit("service", config.maxInflightRequests);
-  const app = createApp({
+  const listener = createRequestListener({
     logger,
     metrics,
     loader,
@@ -113,7 +113,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       // slow client hold a connection up to 30 s past them).
       connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(http.headersTimeoutMs / 2))),
     },
-    app,
+    listener,
   );
   server.maxConnections = http.maxConnections;
   drain.attach(server);

@@ -1,16 +1,18 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import type { Logger } from "pino";
 import type { CatalogSource } from "../content-catalog.js";
-import { type ContentStore, ResourceNotFoundError, ResourceUnreadableError } from "../content-store.js";
+import type { ContentStore } from "../content-store.js";
 import type { ServiceMetrics } from "../metrics.js";
 import type { ResourceCache } from "../resource-cache.js";
 import type { ResourceLoader } from "../resource-loader.js";
 import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics, renderOpenMetrics } from "../telemetry/openmetrics.js";
+import { answerError } from "./answer-error.js";
 import type { ConnectionDrain } from "./drain.js";
 import { type InflightLimit, inflightGuard, RETRY_AFTER_SECONDS } from "./inflight-limit.js";
-import { HttpProblem, notFound, sendProblem } from "./problem.js";
-import { requestContext, requestLog } from "./request-context.js";
-import { addResourceRoutes, resourceFastLane } from "./resource-routes.js";
+import { notFound, sendProblem } from "./problem.js";
+import { requestContext } from "./request-context.js";
+import { type RequestListener, resourceLane } from "./resource-lane.js";
+import { addResourceRoutes } from "./resource-routes.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -34,7 +36,11 @@ export interface AppDeps {
   faultMiddleware?: RequestHandler;
 }
 
-export function createApp(deps: AppDeps): express.Express {
+/**
+ * The HTTP server's request listener: the Express app, with the resource lane in front of it
+ * for plain resource reads (see resourceLane) unless drill faults are on.
+ */
+export function createRequestListener(deps: AppDeps): RequestListener {
   const { logger, metrics, store, cache } = deps;
   const app = express();
   app.disable("x-powered-by");
@@ -45,25 +51,24 @@ export function createApp(deps: AppDeps): express.Express {
   app.enable("case sensitive routing");
   app.enable("strict routing");
 
-  app.use(requestContext({ logger, metrics, drain: deps.drain }));
+  const context = requestContext({ logger, metrics, drain: deps.drain });
+  app.use(context.middleware);
+  const overloadGuard = inflightGuard([deps.inflight], { metrics, logger }, (res) =>
+    sendProblem(res, {
+      type: "/problems/overloaded",
+      title: "Service overloaded",
+      status: 503,
+      detail: `too many requests in progress; retry after ${RETRY_AFTER_SECONDS} s`,
+    }),
+  );
   const resourceDeps = {
     loader: deps.loader,
     catalog: deps.catalog,
     defaultLanguage: deps.defaultLanguage,
-    overloadGuard: inflightGuard([deps.inflight], { metrics, logger }, (res) =>
-      sendProblem(res, {
-        type: "/problems/overloaded",
-        title: "Service overloaded",
-        status: 503,
-        detail: `too many requests in progress; retry after ${RETRY_AFTER_SECONDS} s`,
-      }),
-    ),
+    overloadGuard,
   };
-  // Plain resource reads skip the router (see resourceFastLane); with drill faults on, every
-  // request takes the routes, where the faults run after the match.
-  if (!deps.faultMiddleware) app.use(resourceFastLane(resourceDeps));
-  // The resource routes first, on the app's own router: they are nearly all of the traffic,
-  // and Express tries each layer in order.
+  // The resource routes first, on the app's own router: they are nearly all of the traffic
+  // that reaches Express, and Express tries each layer in order.
   addResourceRoutes(app.router, {
     ...resourceDeps,
     ...(deps.faultMiddleware ? { faultMiddleware: deps.faultMiddleware } : {}),
@@ -119,44 +124,10 @@ export function createApp(deps: AppDeps): express.Express {
     next(notFound(`no route for ${req.method} ${req.path}`));
   });
 
-  const onError: ErrorRequestHandler = (error, req, res, _next) => {
-    if (res.headersSent) {
-      requestLog(req, logger).error({ err: error }, "error after response started");
-      res.destroy();
-      return;
-    }
-    if (error instanceof HttpProblem) return sendProblem(res, error.problem);
-    if (error instanceof ResourceNotFoundError) return sendProblem(res, notFound(error.message).problem);
-    if (error instanceof ResourceUnreadableError) {
-      // The file is there but cannot be read: the server's fault, logged with the cause; the
-      // client learns which resource, not the path or the error.
-      requestLog(req, logger).error({ uri: error.ref.uri, err: error.cause }, error.message);
-      return sendProblem(res, {
-        type: "/problems/resource-unreadable",
-        title: "Resource unreadable",
-        status: 500,
-        detail: `${error.ref.uri} exists but could not be read`,
-      });
-    }
-    // Errors raised by Express itself for bad input (undecodable params, bad JSON) carry a 4xx status.
-    const status =
-      typeof error?.status === "number"
-        ? error.status
-        : typeof error?.statusCode === "number"
-          ? error.statusCode
-          : 500;
-    if (status >= 400 && status < 500) {
-      return sendProblem(res, {
-        type: "/problems/bad-request",
-        title: status === 400 ? "Bad request" : "Request rejected",
-        status,
-        detail: status === 400 ? "the request could not be decoded" : String(error?.message ?? ""),
-      });
-    }
-    requestLog(req, logger).error({ err: error }, "unhandled error");
-    sendProblem(res, { type: "about:blank", title: "Internal Server Error", status: 500 });
-  };
+  const onError: ErrorRequestHandler = (error, req, res, _next) => answerError(error, req, res, logger);
   app.use(onError);
 
-  return app;
+  // With drill faults on, every request takes the routes, where the faults run after the match.
+  if (deps.faultMiddleware) return app;
+  return resourceLane({ ...resourceDeps, begin: context.begin, logger }, app);
 }

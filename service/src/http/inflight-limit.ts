@@ -1,9 +1,19 @@
-import type { RequestHandler, Response } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { OverloadScope } from "../metric-labels.js";
 import type { ServiceMetrics } from "../metrics.js";
 import { rateLimited } from "../rate-limited.js";
 import { quietAccessLog } from "./request-context.js";
+
+/**
+ * A middleware in node:http terms: the routes mount it (Express passes its own request and
+ * response, which are these), and the resource lane calls it before Express has seen the request.
+ */
+export type PlainHandler<Res extends ServerResponse = ServerResponse> = (
+  req: IncomingMessage,
+  res: Res,
+  next: () => void,
+) => void;
 
 /** Seconds a refused client is asked to wait (Retry-After): the time a burst takes to drain. */
 export const RETRY_AFTER_SECONDS = 1;
@@ -40,11 +50,11 @@ export class InflightLimit {
  * and tells clients and balancers to back off. Mounted on the work routes only: health,
  * readiness and metrics stay answerable under overload.
  */
-export function inflightGuard(
+export function inflightGuard<Res extends ServerResponse = ServerResponse>(
   limits: readonly InflightLimit[],
   deps: { metrics: ServiceMetrics; logger: Logger },
-  refuse: (res: Response) => void,
-): RequestHandler {
+  refuse: (res: Res) => void,
+): PlainHandler<Res> {
   const { metrics, logger } = deps;
   const counted = limits.find((limit) => limit.scope === "service");
   let lastRefusal: InflightLimit | undefined;

@@ -1,4 +1,4 @@
-import type { Response } from "express";
+import type { ServerResponse } from "node:http";
 
 /** An RFC 9457 problem; `type` is a relative URI documented in docs/architecture.md. */
 export interface Problem {
@@ -29,9 +29,11 @@ export const invalidName = (param: string, detail: string) =>
 export const notFound = (detail: string) =>
   new HttpProblem({ type: "/problems/not-found", title: "Resource not found", status: 404, detail });
 
-export function sendProblem(res: Response, problem: Problem): void {
-  const body = JSON.stringify({ ...problem, instance: problem.instance ?? res.req.originalUrl });
-  res.status(problem.status);
+export function sendProblem(res: ServerResponse, problem: Problem): void {
+  // Express keeps the URL as received in originalUrl; a request answered before Express has url.
+  const url = (res.req as { originalUrl?: string }).originalUrl ?? res.req.url;
+  const body = JSON.stringify({ ...problem, instance: problem.instance ?? url });
+  res.statusCode = problem.status;
   res.setHeader("Content-Type", "application/problem+json; charset=utf-8");
   res.setHeader("Cache-Control", "no-store");
   res.end(body);

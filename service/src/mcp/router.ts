@@ -1,7 +1,7 @@
 import { hostHeaderValidation } from "@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
-import { type RequestHandler, Router } from "express";
+import { type RequestHandler, type Response, Router } from "express";
 import type { Logger } from "pino";
 import { MCP_LIMIT_EXCEEDED, MCP_PATH } from "../../../lib/contract/mcp.js";
 import type { CatalogSource } from "../content-catalog.js";
@@ -51,7 +51,7 @@ function jsonRpcError(code: number, message: string) {
  */
 export function createMcpRouter(deps: McpRouterDeps): Router {
   const { loader, catalog, logger, metrics } = deps;
-  const overloadGuard = inflightGuard(deps.inflight, { metrics, logger }, (res) => {
+  const overloadGuard = inflightGuard<Response>(deps.inflight, { metrics, logger }, (res) => {
     res
       .status(503)
       .json(
