@@ -19,6 +19,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parseCliDuration } from "../../../lib/contract/duration.js";
+import { SHIPPED_RUNTIME_ENV } from "../../../lib/harness/service.js";
 import { REPO_ROOT } from "../../../lib/repo.js";
 import { type CpuSplit, describeCpuSplit, detectCpuSplit } from "../engines/cpu-split.js";
 import { vegetaBinary } from "../engines/vegeta.js";
@@ -103,12 +104,17 @@ async function waitDegraded(baseUrl: string): Promise<void> {
   throw new Error("the service did not report degraded within 20 s of Redis stopping");
 }
 
+/** The image's runtime settings as the report states them: NODE_OPTIONS=... and MALLOC_ARENA_MAX=... */
+const shippedRuntime = Object.entries(SHIPPED_RUNTIME_ENV)
+  .map(([name, value]) => `${name}=${value}`)
+  .join(" and ");
+
 function notes(r: Omit<CompareResult, "notes">): string[] {
   const out = [
     `CPU split: ${r.cpuSplit}. The machine's load average is in the Machine section: other work on it moves ` +
       "absolute figures between runs, which is why every ratio compares targets measured in the same run.",
     "(a) runs as the image runs it: compiled (`npm run build`), `node --import dist/.../telemetry/register.js " +
-      "dist/service/src/main.js` with the image's NODE_OPTIONS=--max-semi-space-size=8 and MALLOC_ARENA_MAX=2; " +
+      `dist/service/src/main.js\` with the image's ${shippedRuntime}; ` +
       "metrics, pino logging (LOG_LEVEL=warn) and the in-process tier on, tracing off (no OTLP endpoint set, " +
       "the shipped default).",
     "(b) and (c) return the captured bytes with the service's Content-Type/ETag/Cache-Control; (b) uses " +
