@@ -8,7 +8,7 @@ export interface Daemon {
   readonly pid: number | undefined;
   /** The last 64 KB of its stdout and stderr, for failure messages. */
   output(): string;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+  /** SIGCONT and SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -31,6 +31,8 @@ const OUTPUT_LIMIT = 64 * 1024;
 async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // A frozen (SIGSTOP) daemon cannot act on SIGTERM until it is resumed.
+  child.kill("SIGCONT");
   child.kill("SIGTERM");
   const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
   await exited;

@@ -9,9 +9,7 @@
  *   const { port } = await sentinelMaster(sentinels[0].url);   // who is master now
  *   await Promise.all(sentinels.map((s) => s.stop()));
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createClient } from "redis";
@@ -19,7 +17,8 @@ import { SENTINEL_MASTER_NAME } from "../contract/stack.js";
 import { REPO_ROOT } from "../repo.js";
 import { findBinary } from "./binaries.js";
 import { rewriteSentinelConfig } from "./config-rewrite.js";
-import { getFreePort, waitFor } from "./ports.js";
+import { startDaemonIn } from "./daemon.js";
+import { getFreePort } from "./ports.js";
 import { redisAnswers } from "./redis.js";
 
 export const SENTINEL_CONFIG = path.join(REPO_ROOT, "infra/redis/sentinel.conf");
@@ -40,11 +39,9 @@ export interface SentinelProcess {
   /** Its rewritten config (Sentinel keeps its state in it). */
   readonly configFile: string;
   output(): string;
-  /** SIGTERM, wait for exit, remove its scratch directory. */
+  /** SIGTERM (SIGCONT first, should a drill have frozen it), wait for exit, remove its scratch directory. */
   stop(): Promise<void>;
 }
-
-const OUTPUT_LIMIT = 64 * 1024;
 
 function sentinelCommand(): { command: string; args: string[] } {
   try {
@@ -59,7 +56,6 @@ export async function startSentinel(options: SentinelOptions): Promise<SentinelP
   const port = options.port || (await getFreePort());
   const dir = await mkdtemp(path.join(tmpdir(), "sentinel-"));
   const configFile = path.join(dir, "sentinel.conf");
-  await mkdir(dir, { recursive: true });
   await writeFile(
     configFile,
     rewriteSentinelConfig(await readFile(SENTINEL_CONFIG, "utf8"), {
@@ -69,50 +65,22 @@ export async function startSentinel(options: SentinelOptions): Promise<SentinelP
     }),
   );
   const { command, args } = sentinelCommand();
-  // Sentinel reads its config file's path first; with redis-server, --sentinel follows it.
-  const child: ChildProcess = spawn(command, [configFile, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  const log = options.logFile ? createWriteStream(options.logFile, { flags: "a" }) : undefined;
-  let output = "";
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-OUTPUT_LIMIT);
-    log?.write(chunk);
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-  const exited = () => child.exitCode !== null || child.signalCode !== null;
-  const stop = async () => {
-    if (!exited()) {
-      const gone = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGCONT");
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await gone;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitFor(
-      `redis-sentinel on 127.0.0.1:${port}`,
-      async () => {
-        if (exited()) throw new Error(`redis-sentinel exited (${child.exitCode}): ${output.slice(-2_000)}`);
-        return await redisAnswers(port);
-      },
-      { timeoutMs: 10_000 },
-    );
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const daemon = await startDaemonIn(dir, {
+    name: `redis-sentinel on 127.0.0.1:${port}`,
+    command,
+    // Sentinel reads its config file's path first; with redis-server, --sentinel follows it.
+    args: [configFile, ...args],
+    ...(options.logFile ? { logFile: options.logFile } : {}),
+    ready: () => redisAnswers(port),
+    readyTimeoutMs: 10_000,
+  });
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    get pid() {
-      return exited() ? undefined : child.pid;
-    },
+    pid: daemon.pid,
     configFile,
-    output: () => output,
-    stop,
+    output: daemon.output,
+    stop: () => daemon.stop(),
   };
 }
 
