@@ -1,6 +1,9 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { stringify } from "yaml";
+import { findBinary } from "../../lib/harness/binaries.js";
 import { REPO_ROOT } from "../../lib/repo.js";
+import { type RunResult, run } from "../../test/support/exec.js";
 import { OUTPUT_PATHS } from "../src/outputs.js";
 
 /** The parts of Grafana dashboard JSON the tests look at. */
@@ -48,4 +51,26 @@ export function substituteVariables(expr: string): string {
 /** `label_values(metric, label)` (a Grafana function, not PromQL) reduced to its selector. */
 export function variableSelector(query: string): string | undefined {
   return /^label_values\((.+),\s*[a-zA-Z_]\w*\)$/.exec(query.trim())?.[1];
+}
+
+/**
+ * `promtool test rules` of `tests` (rule-test groups: input series, promql_expr_test, ...)
+ * against the generated recording and alert rules, evaluated every minute; the test file is
+ * written into `dir` as `<name>.test.yml`.
+ */
+export async function testWithGeneratedRules(
+  dir: string,
+  name: string,
+  tests: unknown[],
+): Promise<RunResult> {
+  const file = path.join(dir, `${name}.test.yml`);
+  await writeFile(
+    file,
+    stringify({
+      rule_files: [OUTPUT_PATHS.recordingRules, OUTPUT_PATHS.alertRules].map((p) => path.join(REPO_ROOT, p)),
+      evaluation_interval: "1m",
+      tests,
+    }),
+  );
+  return await run(findBinary(["promtool"]), ["test", "rules", file]);
 }

@@ -1,12 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import { HAPROXY_BACKENDS, JOBS, SCRAPE_INTERVAL } from "../../lib/contract/stack.js";
-import { findBinary } from "../../lib/harness/binaries.js";
 import { REPO_ROOT } from "../../lib/repo.js";
-import { run } from "../../test/support/exec.js";
 import {
   DATASOURCE,
   GRAFANA_DASHBOARDS_PATH,
@@ -26,6 +24,7 @@ import {
   loadDashboard,
   type PanelJson,
   substituteVariables,
+  testWithGeneratedRules,
 } from "./dashboard-queries.js";
 
 const rules = ruleSet(DEFAULT_PARAMS);
@@ -170,35 +169,24 @@ describe("Resource loading dashboard's alert panels, evaluated by promtool on th
   it("count no firing alert while only the Watchdog fires, and show its heartbeat", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "dashboard-alerts-"));
     try {
-      const file = path.join(dir, "alert-panels.test.yml");
       // One scenario: the service up and idle, so nothing but the Watchdog fires.
       const expect_ = (expr: string, value: number) => ({
         expr,
         eval_time: "2m",
         exp_samples: [{ labels: "{}", value }],
       });
-      await writeFile(
-        file,
-        stringify({
-          rule_files: [OUTPUT_PATHS.recordingRules, OUTPUT_PATHS.alertRules].map((p) =>
-            path.join(REPO_ROOT, p),
-          ),
-          evaluation_interval: "1m",
-          tests: [
-            {
-              name: "idle stack: the Watchdog alone fires",
-              interval: "1m",
-              input_series: [{ series: `up{job="${JOBS.service}", instance="svc:8000"}`, values: "1+0x5" }],
-              promql_expr_test: [
-                expect_(await panelExpr("Firing alerts"), 0),
-                expect_(await panelExpr("Watchdog heartbeat"), 1),
-                { expr: await panelExpr("Alert states"), eval_time: "2m", exp_samples: [] },
-              ],
-            },
+      const result = await testWithGeneratedRules(dir, "alert-panels", [
+        {
+          name: "idle stack: the Watchdog alone fires",
+          interval: "1m",
+          input_series: [{ series: `up{job="${JOBS.service}", instance="svc:8000"}`, values: "1+0x5" }],
+          promql_expr_test: [
+            expect_(await panelExpr("Firing alerts"), 0),
+            expect_(await panelExpr("Watchdog heartbeat"), 1),
+            { expr: await panelExpr("Alert states"), eval_time: "2m", exp_samples: [] },
           ],
-        }),
-      );
-      const result = await run(findBinary(["promtool"]), ["test", "rules", file]);
+        },
+      ]);
       expect(result.code, result.stdout + result.stderr).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });

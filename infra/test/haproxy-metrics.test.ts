@@ -4,18 +4,21 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { HAPROXY_BACKENDS, HAPROXY_METRICS_PORT, JOBS, SCRAPE_INTERVAL } from "../../lib/contract/stack.js";
 import { findBinary } from "../../lib/harness/binaries.js";
 import { type Daemon, httpOk, startDaemon } from "../../lib/harness/daemon.js";
 import { getFreePort } from "../../lib/harness/ports.js";
 import { REPO_ROOT } from "../../lib/repo.js";
-import { run } from "../../test/support/exec.js";
 import { HAPROXY_METRICS, HAPROXY_SERVER_STATES } from "../src/haproxy-metrics.js";
 import { OUTPUT_PATHS } from "../src/outputs.js";
 import { DEFAULT_PARAMS } from "../src/rule-params.js";
 import { allAlerts, ruleSet } from "../src/rules/index.js";
-import { allPanels, loadDashboard, substituteVariables } from "./dashboard-queries.js";
+import {
+  allPanels,
+  loadDashboard,
+  substituteVariables,
+  testWithGeneratedRules,
+} from "./dashboard-queries.js";
 
 /**
  * The HAProxy series the alerts and the dashboard read, from a real HAProxy (Debian's 2.6; the
@@ -140,48 +143,37 @@ describe("HAProxy's exporter, running the project's configs", () => {
       .map(substituteVariables);
     expect(panelQueries.length).toBeGreaterThanOrEqual(3);
     const nodes = ["redis", "redis-replica-1", "redis-replica-2"];
-    const file = path.join(dir, "haproxy.test.yml");
-    await writeFile(
-      file,
-      stringify({
-        rule_files: [OUTPUT_PATHS.recordingRules, OUTPUT_PATHS.alertRules].map((p) =>
-          path.join(REPO_ROOT, p),
-        ),
-        evaluation_interval: "1m",
-        tests: [
-          {
-            name: "HAProxy 2.6's own series",
-            // Scraped as often as the stack does: Prometheus 3's left-open ranges hold no two
-            // samples of a 1m series in a 1m window (the panels' $__rate_interval here).
-            interval: SCRAPE_INTERVAL,
-            input_series: [
-              ...input,
-              { series: `up{job="${JOBS.service}", instance="10.89.0.11:8000"}`, values: "1+0x40" },
-            ],
-            promql_expr_test: [
-              // One replica in rotation: the service is not down for HAProxy's part.
-              { expr: alert("ResourceServiceDown"), eval_time: "5m", exp_samples: [] },
-              // No Redis node resolves here: each is reported, without the `state` label.
-              {
-                expr: alert("RedisNodeDown"),
-                eval_time: "5m",
-                exp_samples: nodes.map((server) => ({
-                  labels: `{job="${TARGET.job}", instance="${TARGET.instance}", proxy="${HAPROXY_BACKENDS.redisNodes}", server="${server}"}`,
-                  value: 0,
-                })),
-              },
-              // Every panel query returns data (rates of flat counters are 0, not empty).
-              ...panelQueries.map((expr) => ({
-                expr: `clamp_max(count(${expr}), 1)`,
-                eval_time: "5m",
-                exp_samples: [{ labels: "{}", value: 1 }],
-              })),
-            ],
-          },
+    const result = await testWithGeneratedRules(dir, "haproxy", [
+      {
+        name: "HAProxy 2.6's own series",
+        // Scraped as often as the stack does: Prometheus 3's left-open ranges hold no two
+        // samples of a 1m series in a 1m window (the panels' $__rate_interval here).
+        interval: SCRAPE_INTERVAL,
+        input_series: [
+          ...input,
+          { series: `up{job="${JOBS.service}", instance="10.89.0.11:8000"}`, values: "1+0x40" },
         ],
-      }),
-    );
-    const result = await run(findBinary(["promtool"]), ["test", "rules", file]);
+        promql_expr_test: [
+          // One replica in rotation: the service is not down for HAProxy's part.
+          { expr: alert("ResourceServiceDown"), eval_time: "5m", exp_samples: [] },
+          // No Redis node resolves here: each is reported, without the `state` label.
+          {
+            expr: alert("RedisNodeDown"),
+            eval_time: "5m",
+            exp_samples: nodes.map((server) => ({
+              labels: `{job="${TARGET.job}", instance="${TARGET.instance}", proxy="${HAPROXY_BACKENDS.redisNodes}", server="${server}"}`,
+              value: 0,
+            })),
+          },
+          // Every panel query returns data (rates of flat counters are 0, not empty).
+          ...panelQueries.map((expr) => ({
+            expr: `clamp_max(count(${expr}), 1)`,
+            eval_time: "5m",
+            exp_samples: [{ labels: "{}", value: 1 }],
+          })),
+        ],
+      },
+    ]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
   }, 60_000);
 });
