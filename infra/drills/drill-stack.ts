@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import type { RedisTopology } from "../../lib/contract/stack.js";
 import { sentinelMasterName } from "../../lib/harness/stack/compose-containers.js";
 import { type ComponentName, type ProviderName, startStack } from "../../lib/harness/stack/index.js";
-import { DEFAULT_PORTS } from "../../lib/harness/stack/types.js";
+import { FREE_PORTS } from "../../lib/harness/stack/types.js";
 import { REPO_ROOT } from "../../lib/repo.js";
 import { DEFAULT_PARAMS, type RuleParams } from "../src/rule-params.js";
 import { FaultsClient } from "./faults-client.js";
@@ -112,7 +112,7 @@ export async function startDrillStack(
       {
         // Every port free (0), whatever components the stack has: never the contract's ports a
         // running `npm run stack` or a parallel test may hold.
-        ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((k) => [k, 0])),
+        ports: FREE_PORTS,
         serviceEnv: { FAULTS_ENABLED: "true", FAULTS_TOKEN: faultsToken, LOG_LEVEL: "warn" },
         ruleFiles,
         scrapeInterval: DRILL_SCRAPE_INTERVAL,

@@ -14,7 +14,7 @@ import { activeTargets, instantQuery } from "../../lib/harness/prometheus-api.js
 import { redisCommand } from "../../lib/harness/redis.js";
 import { startContainersStack } from "../../lib/harness/stack/containers.js";
 import { dockerEngineAnswers, type Stack } from "../../lib/harness/stack/index.js";
-import { DEFAULT_PORTS } from "../../lib/harness/stack/types.js";
+import { FREE_PORTS } from "../../lib/harness/stack/types.js";
 
 const ENGINE = await dockerEngineAnswers();
 if (!ENGINE) console.warn("scaled compose stack tests SKIPPED: no Docker engine answers on this machine");
@@ -73,7 +73,7 @@ describe.runIf(ENGINE)("compose: three replicas behind HAProxy, Redis with Senti
     stack = await startContainersStack({
       replicas: REPLICAS,
       redisTopology: "sentinel",
-      ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])),
+      ports: FREE_PORTS,
       scrapeInterval: "1s",
       evaluationInterval: "1s",
       ephemeralData: true,

@@ -8,7 +8,7 @@ import { backendActiveServers, type HaproxyServerState, serverStates } from "../
 import { waitFor } from "../../lib/harness/ports.js";
 import { instantQuery } from "../../lib/harness/prometheus-api.js";
 import { type NativeStack, startNativeStack } from "../../lib/harness/stack/native.js";
-import { DEFAULT_PORTS } from "../../lib/harness/stack/types.js";
+import { FREE_PORTS } from "../../lib/harness/stack/types.js";
 
 /**
  * The native twin scaled out: three service replicas behind HAProxy and Redis with Sentinel
@@ -91,7 +91,7 @@ describe("native stack with 3 replicas and Redis Sentinel", () => {
     stack = await startNativeStack({
       replicas: REPLICAS,
       redisTopology: "sentinel",
-      ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])),
+      ports: FREE_PORTS,
       scrapeInterval: "1s",
       evaluationInterval: "1s",
       logDir,

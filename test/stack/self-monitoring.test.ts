@@ -23,7 +23,7 @@ import { parseDuration } from "../../lib/contract/duration.js";
 import { waitFor } from "../../lib/harness/ports.js";
 import { prometheusAlerts } from "../../lib/harness/prometheus-api.js";
 import { type Stack, startStack } from "../../lib/harness/stack/index.js";
-import { DEFAULT_PORTS } from "../../lib/harness/stack/types.js";
+import { FREE_PORTS } from "../../lib/harness/stack/types.js";
 
 const NOTIFICATION_ALERT = "PrometheusErrorSendingAlertsToAnyAlertmanager";
 const params = drillParams();
@@ -68,7 +68,7 @@ describe("self-monitoring on a native stack", () => {
     const ruleFiles = await writeDrillRules(path.join(dir, "rules"), params);
     stack = await startStack(
       {
-        ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])),
+        ports: FREE_PORTS,
         ruleFiles,
         scrapeInterval: DRILL_SCRAPE_INTERVAL,
         evaluationInterval: DRILL_EVALUATION_INTERVAL,

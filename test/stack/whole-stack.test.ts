@@ -16,7 +16,7 @@ import {
   type Stack,
   startStack,
 } from "../../lib/harness/stack/index.js";
-import { DEFAULT_PORTS } from "../../lib/harness/stack/types.js";
+import { FREE_PORTS } from "../../lib/harness/stack/types.js";
 import { REPO_ROOT } from "../../lib/repo.js";
 import { runAutocannon } from "../../loadtest/src/engines/autocannon.js";
 import { getProfile } from "../../loadtest/src/workload/profiles.js";
@@ -100,7 +100,7 @@ describe.each([
     stack = await startStack(
       {
         // Every port free, Jaeger's included: nothing collides with a stack already running.
-        ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])),
+        ports: FREE_PORTS,
         ruleFiles: [...productionRules, probeRules],
         scrapeInterval: "1s",
         evaluationInterval: "1s",

@@ -114,6 +114,11 @@ export const DEFAULT_PORTS: Readonly<StackPorts> = Object.freeze({
   grafana: 3000,
 });
 
+/** Every port 0: each component on a free port, for tests and drills beside anything running. */
+export const FREE_PORTS: Readonly<StackPorts> = Object.freeze(
+  Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])) as unknown as StackPorts,
+);
+
 export interface StackOptions {
   /** Service replicas behind HAProxy (default DEFAULT_SERVICE_REPLICAS, or SERVICE_REPLICAS). */
   replicas?: number;
