@@ -18,6 +18,16 @@ import { WATCHDOG_ALERT } from "../src/rules/self-monitoring.js";
 const CONFIG = CONFIG_PATHS.alertmanager;
 const alertNames = new Set(allAlerts(ruleSet(DEFAULT_PARAMS)).map((a) => a.alert));
 
+/** Waits until `state()` is `expected` (Alertmanager applies inhibitions within moments); names the last states if not. */
+async function inhibitionSettles(state: () => Promise<unknown>, expected: unknown): Promise<void> {
+  await waitFor("inhibition to settle", async () => isDeepStrictEqual(await state(), expected), {
+    timeoutMs: 15_000,
+    intervalMs: 200,
+  }).catch(async (error) => {
+    throw new Error(`${(error as Error).message}; states: ${JSON.stringify(await state())}`);
+  });
+}
+
 async function routeFor(labels: Record<string, string>): Promise<string> {
   const args = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
   const result = await run(findBinary(["amtool"]), [
@@ -143,12 +153,7 @@ describe("inhibition in a running Alertmanager", () => {
       ResourceAvailabilitySLOSlowBurn: "active",
       RedisEvictingKeys: "active",
     };
-    await waitFor("inhibition to settle", async () => isDeepStrictEqual(await state(), expected), {
-      timeoutMs: 15_000,
-      intervalMs: 200,
-    }).catch(async (error) => {
-      throw new Error(`${(error as Error).message}; states: ${JSON.stringify(await state())}`);
-    });
+    await inhibitionSettles(state, expected);
 
     // The service going down silences the rest of its alerts, but not Redis' own.
     await postAlerts(am.url, [alert("ResourceServiceDown", "page")]);
@@ -190,12 +195,7 @@ describe("inhibition in a running Alertmanager", () => {
       PrometheusRuleFailures: "suppressed",
       [WATCHDOG_ALERT]: "active",
     };
-    await waitFor("inhibition to settle", async () => isDeepStrictEqual(await state(), expected), {
-      timeoutMs: 15_000,
-      intervalMs: 200,
-    }).catch(async (error) => {
-      throw new Error(`${(error as Error).message}; states: ${JSON.stringify(await state())}`);
-    });
+    await inhibitionSettles(state, expected);
   }, 60_000);
 
   it("lets the page for a down balancer hold back its scrape ticket, and the page for the service its replica ticket", async () => {
@@ -228,11 +228,6 @@ describe("inhibition in a running Alertmanager", () => {
       [`ScrapeTargetDown ${JOBS.redis}`]: "active",
       [`ResourceServiceReplicaDown ${JOBS.service}`]: "suppressed",
     };
-    await waitFor("inhibition to settle", async () => isDeepStrictEqual(await state(), expected), {
-      timeoutMs: 15_000,
-      intervalMs: 200,
-    }).catch(async (error) => {
-      throw new Error(`${(error as Error).message}; states: ${JSON.stringify(await state())}`);
-    });
+    await inhibitionSettles(state, expected);
   }, 60_000);
 });
