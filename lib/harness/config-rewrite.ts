@@ -47,19 +47,30 @@ export interface PrometheusRewrite {
   readonly evaluationInterval?: string;
 }
 
+/**
+ * A Prometheus config's `global` block with the given scrape and evaluation intervals (each
+ * left as it is when not given); a scrape timeout longer than the new interval is shortened
+ * to it, since Prometheus rejects one that is longer.
+ */
+export function globalWithIntervals(
+  global: unknown,
+  intervals: { scrapeInterval?: string | undefined; evaluationInterval?: string | undefined },
+): YamlMap {
+  const out = { ...asMap(global ?? {}, "global") };
+  if (intervals.scrapeInterval) {
+    out.scrape_interval = intervals.scrapeInterval;
+    const timeout = typeof out.scrape_timeout === "string" ? out.scrape_timeout : "10s";
+    if (parseDuration(timeout) > parseDuration(intervals.scrapeInterval))
+      out.scrape_timeout = intervals.scrapeInterval;
+  }
+  if (intervals.evaluationInterval) out.evaluation_interval = intervals.evaluationInterval;
+  return out;
+}
+
 export function rewritePrometheusConfig(config: unknown, rewrite: PrometheusRewrite): YamlMap {
   const source = asMap(config, "prometheus config");
   const out: YamlMap = structuredClone(source);
-  const global = asMap(out.global ?? {}, "global");
-  if (rewrite.scrapeInterval) {
-    global.scrape_interval = rewrite.scrapeInterval;
-    // Prometheus rejects a scrape timeout longer than the interval.
-    const timeout = typeof global.scrape_timeout === "string" ? global.scrape_timeout : "10s";
-    if (parseDuration(timeout) > parseDuration(rewrite.scrapeInterval))
-      global.scrape_timeout = rewrite.scrapeInterval;
-  }
-  if (rewrite.evaluationInterval) global.evaluation_interval = rewrite.evaluationInterval;
-  out.global = global;
+  out.global = globalWithIntervals(out.global, rewrite);
 
   const jobs = asList(source.scrape_configs ?? [], "scrape_configs").map((j) => asMap(j, "scrape config"));
   if (rewrite.keepTargets) return finish(out, source, rewrite);

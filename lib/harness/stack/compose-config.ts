@@ -7,9 +7,8 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/pr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
-import { parseDuration } from "../../contract/duration.js";
 import { CONFIG_PATHS, REPO_ROOT } from "../../repo.js";
-import { rewriteAlertmanagerConfig } from "../config-rewrite.js";
+import { globalWithIntervals, rewriteAlertmanagerConfig } from "../config-rewrite.js";
 import type { StackOptions } from "./types.js";
 
 /** Files the containers read run as other users (nobody, node): readable by all. */
@@ -34,16 +33,7 @@ export function containerPrometheusConfig(
   options: Pick<StackOptions, "scrapeInterval" | "evaluationInterval">,
 ): Record<string, unknown> {
   const out = structuredClone(config);
-  const global = { ...((out.global as Record<string, unknown> | undefined) ?? {}) };
-  if (options.scrapeInterval) {
-    global.scrape_interval = options.scrapeInterval;
-    // Prometheus rejects a scrape timeout longer than the interval.
-    const timeout = typeof global.scrape_timeout === "string" ? global.scrape_timeout : "10s";
-    if (parseDuration(timeout) > parseDuration(options.scrapeInterval))
-      global.scrape_timeout = options.scrapeInterval;
-  }
-  if (options.evaluationInterval) global.evaluation_interval = options.evaluationInterval;
-  out.global = global;
+  out.global = globalWithIntervals(out.global, options);
   out.rule_files = ["rules/*.yml"];
   return out;
 }
