@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HAPROXY_BACKENDS } from "../../lib/contract/stack.js";
 import {
   type HaproxyProcess,
-  type HaproxyServerState,
   serverStates,
   startHaproxy,
   waitForBackend,
@@ -20,6 +19,7 @@ import {
   startSentinel,
 } from "../../lib/harness/sentinel.js";
 import { type ServiceProcess, startServiceProcess } from "../../lib/harness/service.js";
+import { samplesWith, watchServerStates } from "../support/haproxy-watch.js";
 
 /**
  * The Sentinel topology from real parts: three redis-servers (a master and two replicas), three
@@ -145,15 +145,7 @@ describe("Redis with Sentinel behind HAProxy", () => {
     const old = nodes.get("redis") as RedisProcess;
     // Every haproxy state seen from the kill on: once restarted, the old master must never be UP
     // as master (before that, HAProxy needs up to one check interval to see the kill).
-    const seen: Array<{ at: number; states: HaproxyServerState[] }> = [];
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        const at = Date.now();
-        seen.push({ at, states: await serverStates(haproxy.metricsUrl).catch(() => []) });
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    })();
+    const watch = watchServerStates(haproxy.metricsUrl);
 
     const killedAt = Date.now();
     await old.kill();
@@ -190,21 +182,12 @@ describe("Redis with Sentinel behind HAProxy", () => {
     });
     // Its demotion is seen; a few more seconds of checks for a late flap.
     await new Promise((r) => setTimeout(r, 3_000));
-    watching = false;
-    await watcher;
-    const downBeforeRestart = seen.some(
-      ({ at, states }) =>
-        at < restartedAt &&
-        states.some(
-          (s) => s.backend === HAPROXY_BACKENDS.redisMaster && s.server === "redis" && s.state === "DOWN",
-        ),
-    );
-    expect(downBeforeRestart).toBe(true);
-    const oldMasterUp = seen
-      .filter(({ at }) => at >= restartedAt)
-      .flatMap(({ states }) => states)
-      .filter((s) => s.backend === HAPROXY_BACKENDS.redisMaster && s.server === "redis" && s.state === "UP");
-    expect(oldMasterUp).toEqual([]);
+    const seen = await watch.stop();
+    const oldMaster = { backend: HAPROXY_BACKENDS.redisMaster, server: "redis" };
+    expect(
+      samplesWith(seen, { ...oldMaster, state: "DOWN" }, { before: restartedAt }).length,
+    ).toBeGreaterThan(0);
+    expect(samplesWith(seen, { ...oldMaster, state: "UP" }, { from: restartedAt })).toEqual([]);
     expect(writableAfterMs).toBeLessThan(10_000);
 
     // The services' own clients (not fresh ones) find the new master through HAProxy.

@@ -4,11 +4,12 @@ import path from "node:path";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HAPROXY_BACKENDS, JOBS } from "../../lib/contract/stack.js";
-import { backendActiveServers, type HaproxyServerState, serverStates } from "../../lib/harness/haproxy.js";
+import { backendActiveServers, serverStates } from "../../lib/harness/haproxy.js";
 import { waitFor } from "../../lib/harness/ports.js";
 import { instantQuery } from "../../lib/harness/prometheus-api.js";
 import { type NativeStack, startNativeStack } from "../../lib/harness/stack/native.js";
 import { FREE_PORTS } from "../../lib/harness/stack/types.js";
+import { samplesWith, watchServerStates } from "../support/haproxy-watch.js";
 
 /**
  * The native twin scaled out: three service replicas behind HAProxy and Redis with Sentinel
@@ -174,15 +175,7 @@ describe("native stack with 3 replicas and Redis Sentinel", () => {
     if (!stack.redisMaster || !stack.stopRedisNode || !stack.startRedisNode)
       throw new Error("no Sentinel API");
     expect((await stack.redisMaster()).name).toBe("redis");
-    const seen: Array<{ at: number; states: HaproxyServerState[] }> = [];
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        const at = Date.now();
-        seen.push({ at, states: await serverStates(stack.urls.balancerMetrics).catch(() => []) });
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    })();
+    const watch = watchServerStates(stack.urls.balancerMetrics);
 
     const killedAt = Date.now();
     await stack.stopRedisNode("redis", { kill: true });
@@ -225,13 +218,9 @@ describe("native stack with 3 replicas and Redis Sentinel", () => {
       { timeoutMs: 15_000, intervalMs: 200 },
     );
     await new Promise((r) => setTimeout(r, 4_000));
-    watching = false;
-    await watcher;
-    const oldMasterUp = seen
-      .filter(({ at }) => at >= restartedAt)
-      .flatMap(({ states }) => states)
-      .filter((s) => s.backend === HAPROXY_BACKENDS.redisMaster && s.server === "redis" && s.state === "UP");
-    expect(oldMasterUp).toEqual([]);
+    const seen = await watch.stop();
+    const oldMasterUp = { backend: HAPROXY_BACKENDS.redisMaster, server: "redis", state: "UP" };
+    expect(samplesWith(seen, oldMasterUp, { from: restartedAt })).toEqual([]);
     expect(writableAfterMs).toBeLessThan(10_000);
 
     console.info(`native failover: writable ${writableAfterMs} ms after the kill, new master ${master.name}`);
