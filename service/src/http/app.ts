@@ -1,3 +1,4 @@
+import type { RequestListener } from "node:http";
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import type { Logger } from "pino";
 import type { CatalogSource } from "../content-catalog.js";
@@ -11,7 +12,7 @@ import type { ConnectionDrain } from "./drain.js";
 import { type InflightLimit, inflightGuard, RETRY_AFTER_SECONDS } from "./inflight-limit.js";
 import { notFound, sendProblem } from "./problem.js";
 import { requestContext } from "./request-context.js";
-import { type RequestListener, resourceLane } from "./resource-lane.js";
+import { resourceLane } from "./resource-lane.js";
 import { addResourceRoutes } from "./resource-routes.js";
 
 export interface AppDeps {

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import {
   listingPath,
@@ -20,8 +20,6 @@ import { chooseEncoding } from "./negotiation.js";
 import { notFound } from "./problem.js";
 import { sendLoaded, sendRepresentation } from "./representation.js";
 import { type BeginRequest, setRouteLabel } from "./request-context.js";
-
-export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface ResourceLaneDeps {
   loader: ResourceLoader;
